@@ -1,0 +1,80 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class CommunicationStyle(models.TextChoices):
+    """The six conversation styles of Patient-Ψ (see docs/prompts.md)."""
+
+    PLAIN = "plain", "Plain"
+    UPSET = "upset", "Upset"
+    VERBOSE = "verbose", "Verbose"
+    RESERVED = "reserved", "Reserved"
+    TANGENTIAL = "tangential", "Tangential"
+    PLEASING = "pleasing", "Pleasing"
+
+
+class Difficulty(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+
+
+class ClientProfile(models.Model):
+    """A simulated client as a teacher wrote it. Field names follow client card v1."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_profiles"
+    )
+    is_published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    name = models.CharField(max_length=200)
+    age = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    pronouns = models.CharField(max_length=50, blank=True)
+    occupation = models.CharField(max_length=200, blank=True)
+    cultural_background = models.TextField(blank=True)
+    presenting_problem = models.TextField()
+    background_history = models.TextField(blank=True)
+    personality = models.TextField(blank=True)
+    emotional_state = models.TextField(blank=True)
+    communication_style = models.CharField(
+        max_length=16, choices=CommunicationStyle.choices, default=CommunicationStyle.PLAIN
+    )
+    resistance_level = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    core_beliefs = models.JSONField(default=list, blank=True)
+    coping_strategies = models.TextField(blank=True)
+    hidden_information = models.TextField(blank=True)
+    risk_notes = models.TextField(blank=True)
+    goals = models.TextField(blank=True)
+    opening_statement = models.TextField(blank=True)
+    difficulty = models.CharField(
+        max_length=16, choices=Difficulty.choices, default=Difficulty.BEGINNER
+    )
+    learning_objectives = models.JSONField(default=list, blank=True)
+    session_time_limit_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    content_warnings = models.JSONField(default=list, blank=True)
+    teacher_notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["is_published"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resistance_level__gte=1, resistance_level__lte=5),
+                name="client_resistance_level_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,114 @@
+"""Fixtures shared by every app's tests: users in each role, clients, sessions, service checks."""
+
+import os
+import uuid
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
+
+from accounts.models import User
+from clients.models import ClientProfile
+from sessions_app.models import PracticeSession
+from sessions_app.services import session_start
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+RUN_PREFIX = f"rapport-test-{uuid.uuid4().hex[:8]}"
+
+
+def require_service(name: str, available: bool, reason: str) -> None:
+    """Skip with a visible reason on a developer machine; fail under CI, where it must be there."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required under CI=true: {reason}")
+    pytest.skip(f"{name} not available: {reason}")
+
+
+@pytest.fixture
+def postgres() -> None:
+    require_service("PostgreSQL", settings.USING_POSTGRES, "set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_service("Redis", bool(settings.REDIS_URL), "set REDIS_URL=redis://...")
+    return settings.REDIS_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_isolation():
+    """One process per test run: in-memory channel layer, and Redis keys under a run prefix."""
+    overrides = {"CHANNEL_LAYERS": {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}}
+    if settings.REDIS_URL:
+        overrides["CACHES"] = {"default": settings.CACHES["default"] | {"KEY_PREFIX": RUN_PREFIX}}
+    with override_settings(**overrides):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters and live metrics live in the cache: every test starts with none."""
+    if settings.REDIS_URL:
+        cache.delete_pattern("*")  # only this run's prefix: django-redis prefixes the pattern
+    else:
+        cache.clear()
+    yield
+
+
+def make_user(username: str, role: str = User.Role.STUDENT, **extra) -> User:
+    user = User.objects.create_user(
+        username=username, password="pw-" + username, role=role, **extra
+    )
+    user.raw_password = "pw-" + username
+    return user
+
+
+def make_client(owner: User, **fields) -> ClientProfile:
+    defaults = {
+        "name": "Test Client",
+        "presenting_problem": "Trouble sleeping since starting a new job.",
+        "opening_statement": "Hi. I'm not really sure where to start.",
+        "communication_style": "plain",
+        "resistance_level": 2,
+        "hidden_information": "She lost her previous job after a panic attack at work.",
+        "teacher_notes": "TEACHER-ONLY-NOTE",
+        "is_published": True,
+    }
+    return ClientProfile.objects.create(owner=owner, **(defaults | fields))
+
+
+@pytest.fixture
+def student(db) -> User:
+    return make_user("stu")
+
+
+@pytest.fixture
+def other_student(db) -> User:
+    return make_user("stu2")
+
+
+@pytest.fixture
+def teacher(db) -> User:
+    return make_user("tea", User.Role.TEACHER)
+
+
+@pytest.fixture
+def other_teacher(db) -> User:
+    return make_user("tea2", User.Role.TEACHER)
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return make_user("sta", User.Role.TEACHER, is_staff=True)
+
+
+@pytest.fixture
+def client_profile(teacher) -> ClientProfile:
+    return make_client(teacher)
+
+
+@pytest.fixture
+def practice_session(student, client_profile) -> PracticeSession:
+    return session_start(student=student, client=client_profile, prompt_version="test")

@@ -1,0 +1,63 @@
+import uuid
+
+from django.db import models
+
+from sessions_app.models import MONEY, PracticeSession
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        STUDENT = "student", "Student"
+        CLIENT = "client", "Client"
+        SYSTEM = "system", "System"
+
+    class Status(models.TextChoices):
+        COMPLETE = "complete", "Complete"
+        STREAMING = "streaming", "Streaming"
+        FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(PracticeSession, on_delete=models.PROTECT, related_name="messages")
+    sequence_number = models.PositiveIntegerField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    content = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETE)
+    timestamp = models.DateTimeField(auto_now_add=True)
+    # The idempotency key of a student turn: a resent frame is answered, never stored twice.
+    client_msg_id = models.UUIDField(null=True, blank=True)
+
+    token_count = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(**MONEY)
+    first_token_ms = models.PositiveIntegerField(null=True, blank=True)
+    total_ms = models.PositiveIntegerField(null=True, blank=True)
+    # While a reply streams, its process renews this lease; a lapsed lease means the process died.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "sequence_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "sequence_number"], name="message_unique_sequence_per_session"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "client_msg_id"],
+                condition=models.Q(client_msg_id__isnull=False),
+                name="message_unique_client_msg_id_per_session",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["timestamp"]),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(status="streaming"),
+                name="message_streaming_lease",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence_number} {self.role}"

@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from sessions_app.services import sessions_abandon_stale
+
+
+class Command(BaseCommand):
+    help = "Mark sessions idle for SESSION_IDLE_MINUTES (or --minutes) as abandoned."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--minutes", type=int, default=settings.SESSION_IDLE_MINUTES)
+
+    def handle(self, *args, minutes: int, **options) -> None:
+        count = sessions_abandon_stale(idle_minutes=minutes)
+        self.stdout.write(f"Abandoned {count} session(s) idle for more than {minutes} minutes.")

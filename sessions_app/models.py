@@ -1,0 +1,67 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from clients.models import ClientProfile
+
+# Exact to a ten-billionth of a dollar: one reply costs about $0.00005.
+MONEY = {"max_digits": 20, "decimal_places": 10, "default": Decimal(0)}
+
+
+class PracticeSession(models.Model):
+    class Kind(models.TextChoices):
+        PRACTICE = "practice", "Practice"
+        TEACHER_TEST = "teacher_test", "Teacher test"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        ABANDONED = "abandoned", "Abandoned"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practice_sessions"
+    )
+    client_profile = models.ForeignKey(
+        ClientProfile, on_delete=models.PROTECT, related_name="practice_sessions"
+    )
+    # The card as it was at the start: the conversation and its review never change with edits.
+    client_snapshot = models.JSONField()
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PRACTICE)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(auto_now_add=True)
+    model = models.CharField(max_length=100)
+    prompt_version = models.CharField(max_length=20)
+    demo_mode = models.BooleanField(default=False)
+
+    total_tokens = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    estimated_cost = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["status", "started_at"]),
+            models.Index(fields=["student", "started_at"]),
+            models.Index(fields=["client_profile", "started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        client = self.client_snapshot.get("name", "Client")
+        return f"{client} with {self.student} ({self.started_at:%Y-%m-%d})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def duration(self):
+        end = self.ended_at or self.last_activity_at
+        return end - self.started_at

@@ -1,0 +1,143 @@
+"""The life of a practice session: start, append messages, end, abandon when idle."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from accounts.models import User
+from clients.cards import card_from_client
+from clients.models import ClientProfile
+from conversations.models import Message
+from sessions_app.models import PracticeSession
+
+
+class SessionError(Exception):
+    """A request that cannot be carried out; the message is a plain sentence for the user."""
+
+
+class InvalidText(SessionError):
+    pass
+
+
+class SessionNotActive(SessionError):
+    pass
+
+
+def text_check(text: str) -> str:
+    """Refuse text the database cannot store faithfully (PostgreSQL rejects NUL outright)."""
+    if "\x00" in text:
+        raise InvalidText("The message contains a NUL character, which cannot be saved.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidText(
+            "The message contains broken characters, which cannot be saved."
+        ) from None
+    return text
+
+
+def session_start(
+    *,
+    student: User,
+    client: ClientProfile,
+    kind: str = PracticeSession.Kind.PRACTICE,
+    model: str | None = None,
+    prompt_version: str = "",
+    demo_mode: bool = False,
+) -> PracticeSession:
+    return PracticeSession.objects.create(
+        student=student,
+        client_profile=client,
+        client_snapshot=card_from_client(client),
+        kind=kind,
+        model=model or settings.LLM_MODEL,
+        prompt_version=prompt_version,
+        demo_mode=demo_mode,
+    )
+
+
+@transaction.atomic
+def message_append(
+    *,
+    session: PracticeSession,
+    role: str,
+    content: str,
+    status: str = Message.Status.COMPLETE,
+    client_msg_id: uuid.UUID | None = None,
+) -> Message:
+    """Store the next message of an active session, numbered right after the last one.
+
+    The session row is locked first, so two appends that race take turns and the sequence
+    stays contiguous (SQLite gets the same from its IMMEDIATE transactions).
+    """
+    text_check(content)
+    locked = PracticeSession.objects.select_for_update().only("status").get(pk=session.pk)
+    if locked.status != PracticeSession.Status.ACTIVE:
+        raise SessionNotActive("This session has ended; start a new one to keep practising.")
+    last = Message.objects.filter(session_id=session.pk).aggregate(last=Max("sequence_number"))
+    now = timezone.now()
+    message = Message.objects.create(
+        session_id=session.pk,
+        sequence_number=(last["last"] or 0) + 1,
+        role=role,
+        content=content,
+        status=status,
+        client_msg_id=client_msg_id,
+        timestamp=now,
+    )
+    PracticeSession.objects.filter(pk=session.pk).update(last_activity_at=now)
+    return message
+
+
+@transaction.atomic
+def message_account(
+    *,
+    message: Message,
+    input_tokens: int,
+    output_tokens: int,
+    cache_write_tokens: int,
+    cache_read_tokens: int,
+    cost: Decimal,
+) -> None:
+    """Add one provider call's usage to the message and its session, in one transaction."""
+    tokens = input_tokens + output_tokens + cache_write_tokens + cache_read_tokens
+    usage = {
+        "input_tokens": F("input_tokens") + input_tokens,
+        "output_tokens": F("output_tokens") + output_tokens,
+        "cache_write_tokens": F("cache_write_tokens") + cache_write_tokens,
+        "cache_read_tokens": F("cache_read_tokens") + cache_read_tokens,
+    }
+    Message.objects.filter(pk=message.pk).update(
+        **usage, token_count=F("token_count") + tokens, cost=F("cost") + cost
+    )
+    PracticeSession.objects.filter(pk=message.session_id).update(
+        **usage, total_tokens=F("total_tokens") + tokens, estimated_cost=F("estimated_cost") + cost
+    )
+
+
+def session_end(
+    *, session: PracticeSession, status: str = PracticeSession.Status.COMPLETED
+) -> PracticeSession:
+    """End an active session. Ending one that has already ended is a SessionNotActive error."""
+    now = timezone.now()
+    updated = PracticeSession.objects.filter(
+        pk=session.pk, status=PracticeSession.Status.ACTIVE
+    ).update(status=status, ended_at=now)
+    if not updated:
+        raise SessionNotActive("This session has already ended.")
+    session.status, session.ended_at = status, now
+    return session
+
+
+def sessions_abandon_stale(*, idle_minutes: int | None = None) -> int:
+    """Mark active sessions idle for longer than the setting as abandoned; returns how many."""
+    idle = timedelta(minutes=idle_minutes or settings.SESSION_IDLE_MINUTES)
+    now = timezone.now()
+    return PracticeSession.objects.filter(
+        status=PracticeSession.Status.ACTIVE, last_activity_at__lt=now - idle
+    ).update(status=PracticeSession.Status.ABANDONED, ended_at=now)
