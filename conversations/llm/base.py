@@ -1,0 +1,74 @@
+"""The provider interface: stream a client reply as text deltas, then report usage.
+
+Providers know nothing of Django models; the engine (conversations/engine.py) builds an LLMRequest
+from a session and turns these events into stored messages and socket events.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts as the Messages API reports them (input excludes cached tokens)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    model: str
+    system: list[dict[str, Any]]  # text blocks, cache_control where the engine wants a breakpoint
+    messages: list[dict[str, Any]]  # Messages API params: user first, alternating, user last
+    max_tokens: int
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    usage: Usage
+    stop_reason: str | None  # "end_turn", "max_tokens", "refusal", ...
+
+
+StreamEvent = TextDelta | StreamEnd
+
+
+class ProviderError(Exception):
+    """A failed call. `kind` is a short stable name for monitoring (e.g. "overloaded")."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        retryable: bool,
+        status_code: int | None = None,
+        usage: Usage | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retryable = retryable
+        self.status_code = status_code
+        self.usage = usage or Usage()
+
+
+class Provider(Protocol):
+    name: str
+    is_demo: bool
+
+    def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
+        """Yield TextDelta events, then exactly one StreamEnd; raise ProviderError on failure."""
+        ...
