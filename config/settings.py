@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_decimal, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +51,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns django-ratelimit's Ratelimited (a PermissionDenied) into RATELIMIT_VIEW's 429;
+    # without it an over-limit request is an ordinary 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -77,6 +80,9 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 
 
+SUPPORTED_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+
+
 def _database_from_url(url: str) -> dict:
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
@@ -84,6 +90,11 @@ def _database_from_url(url: str) -> dict:
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a database URL we understand: {error}"
         ) from None
+    if config["ENGINE"] not in SUPPORTED_ENGINES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be a postgres:// or sqlite:// URL; {config['ENGINE']} is not "
+            "supported."
+        )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = SQLITE_OPTIONS
@@ -118,7 +129,7 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "rapport")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(
-            f"REDIS_URL must start with redis:// or rediss://, not {REDIS_URL!r}."
+            f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}."
         )
     CHANNEL_LAYERS = {
         "default": {
@@ -207,6 +218,8 @@ LLM_CONTEXT_TOKEN_BUDGET = env_int("LLM_CONTEXT_TOKEN_BUDGET", 6000, minimum=500
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 60, minimum=1)
 DEMO_REPLY_DELAY_MS = env_int("DEMO_REPLY_DELAY_MS", 30)
+# A streaming reply's process renews its lease; one that lapses means the process died.
+REPLY_LEASE_SECONDS = env_int("REPLY_LEASE_SECONDS", 20, minimum=3)
 
 LIMIT_MESSAGES_PER_MINUTE = env_int("LIMIT_MESSAGES_PER_MINUTE", 12, minimum=1)
 LIMIT_USER_DAILY_TOKENS = env_int("LIMIT_USER_DAILY_TOKENS", 400_000, minimum=1)
@@ -223,12 +236,13 @@ SUPPORT_TEXT = env_str(
 )
 
 # --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},

@@ -1,6 +1,7 @@
 import contextlib
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +11,7 @@ from django_ratelimit.decorators import ratelimit
 from clients.models import ClientProfile
 from clients.prompts import PROMPT_VERSION
 from conversations.engine import history_for_page, provider_is_demo
+from conversations.models import Message
 from sessions_app.models import PracticeSession
 from sessions_app.services import SessionNotActive, session_end, session_start
 
@@ -56,7 +58,14 @@ def start(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
-    context = {"session": session, "messages_": history_for_page(session)}
+    items = history_for_page(session)
+    context = {
+        "session": session,
+        "items": items,
+        "client_name": session.client_snapshot.get("name", "The client"),
+        "replying": any(item.status == Message.Status.STREAMING for item in items),
+        "max_chars": settings.MESSAGE_MAX_CHARS,
+    }
     return render(request, "sessions_app/conversation.html", context)
 
 

@@ -1,0 +1,118 @@
+"""Socket test helpers: a logged-in WebsocketCommunicator and a scripted provider."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from config.asgi import application
+from conversations import engine
+from conversations.llm.base import LLMRequest, ProviderError, StreamEnd, TextDelta, Usage
+
+
+class ScriptedProvider:
+    """Replies from a script: each entry is a list of events (text, StreamEnd or an error)."""
+
+    name = "scripted"
+    is_demo = False
+
+    def __init__(self) -> None:
+        self.script: list[list] = []
+        self.requests: list[LLMRequest] = []
+        self.delay = 0.0
+
+    def reply(self, *pieces: str, usage: Usage | None = None) -> None:
+        usage = usage or Usage(input_tokens=100, output_tokens=20, cache_read_tokens=50)
+        self.script.append([TextDelta(p) for p in pieces] + [StreamEnd(usage, "end_turn")])
+
+    def fail(self, *pieces: str, error: ProviderError) -> None:
+        self.script.append([TextDelta(p) for p in pieces] + [error])
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator:
+        self.requests.append(request)
+        events = self.script.pop(0) if self.script else [TextDelta("Okay."), StreamEnd(Usage(), "end_turn")]
+        for event in events:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if isinstance(event, Exception):
+                raise event
+            yield event
+
+
+@pytest.fixture
+def provider(monkeypatch) -> ScriptedProvider:
+    scripted = ScriptedProvider()
+    monkeypatch.setattr(engine, "get_provider", lambda: scripted)
+    return scripted
+
+
+def session_cookie(user) -> str:
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+class Socket:
+    """A test socket that speaks JSON (subprotocol rapport.v1.json) or HTML fragments."""
+
+    def __init__(self, communicator: WebsocketCommunicator, json_mode: bool) -> None:
+        self.communicator = communicator
+        self.json_mode = json_mode
+
+    async def send(self, frame: dict | str) -> None:
+        text = frame if isinstance(frame, str) else json.dumps(frame)
+        await self.communicator.send_to(text_data=text)
+
+    async def receive(self, timeout: float = 3) -> dict | str:
+        text = await self.communicator.receive_from(timeout=timeout)
+        return json.loads(text) if self.json_mode else text
+
+    async def receive_until(self, event_type: str, timeout: float = 5) -> list[dict]:
+        """JSON events up to and including the first of `event_type`."""
+        events = []
+        while True:
+            event = await self.receive(timeout)
+            events.append(event)
+            if event["type"] == event_type:
+                return events
+
+    async def close_code(self) -> int | None:
+        output = await self.communicator.receive_output(timeout=3)
+        return output.get("code") if output["type"] == "websocket.close" else None
+
+    async def nothing_more(self) -> bool:
+        return await self.communicator.receive_nothing(timeout=0.2)
+
+    async def close(self) -> None:
+        await self.communicator.disconnect()
+
+
+async def open_socket(
+    user, session_id, *, json_mode: bool = True, origin: str = "http://testserver"
+) -> Socket:
+    """Connect as `user` (None: anonymous)."""
+    headers = [(b"origin", origin.encode())]
+    if user is not None:
+        cookie = await asyncio.to_thread(session_cookie, user)
+        headers.append((b"cookie", cookie.encode()))
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/sessions/{session_id}/",
+        headers=headers,
+        subprotocols=["rapport.v1.json"] if json_mode else None,
+    )
+    connected, _ = await communicator.connect()
+    assert connected, "the server accepts first, then closes with a reason"
+    return Socket(communicator, json_mode)
+
+
+def student_frame(content: str, client_msg_id: str) -> dict:
+    return {"type": "student_message", "content": content, "client_msg_id": client_msg_id}
