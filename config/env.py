@@ -49,6 +49,17 @@ def env_decimal(name: str, default: str) -> Decimal:
     return value
 
 
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    """One of `choices`, matched without regard to case and returned as spelt in `choices`."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = {choice.lower(): choice for choice in choices}.get(raw.strip().lower())
+    if value is None:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
