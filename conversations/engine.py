@@ -113,18 +113,38 @@ def _refuse_if_replying(session: PracticeSession) -> None:
         )
 
 
+class LimitRefused(TurnRefused):
+    """Over a usage limit; recorded for staff once the turn's transaction has rolled back."""
+
+
 def _check_limits(session: PracticeSession, user_id: int) -> None:
     try:
         limits.limits_check_turn(user_id=user_id, session_cost=session.estimated_cost)
     except limits.LimitExceeded as exceeded:
-        error_record(
-            kind=f"limit.{exceeded.code}",
-            severity=ErrorEvent.Severity.WARNING,
-            message=exceeded.message,
-            session_id=session.pk,
-            user_id=user_id,
-        )
-        raise TurnRefused(exceeded.code, exceeded.message) from None
+        raise LimitRefused(exceeded.code, exceeded.message) from None
+
+
+def _record_limit(refused: LimitRefused, session_id: UUID, user_id: int) -> None:
+    error_record(
+        kind=f"limit.{refused.code}",
+        severity=ErrorEvent.Severity.WARNING,
+        message=refused.message,
+        session_id=session_id,
+        user_id=user_id,
+    )
+
+
+def _recording_limits(accept: Callable) -> Callable:
+    """Run `accept` (which holds a transaction) and record a limit hit after it rolled back."""
+
+    def wrapped(session_id: UUID, user_id: int, *args):
+        try:
+            return accept(session_id, user_id, *args)
+        except LimitRefused as refused:
+            _record_limit(refused, session_id, user_id)
+            raise
+
+    return wrapped
 
 
 def _plan_reply(session: PracticeSession, user_id: int, state: ClientState) -> ReplyPlan:
@@ -162,6 +182,7 @@ class AcceptedTurn:
 
 
 @database_sync_to_async
+@_recording_limits
 def _accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UUID) -> AcceptedTurn:
     with transaction.atomic():
         repeated = Message.objects.filter(
@@ -208,6 +229,7 @@ def _safety_notice(session: PracticeSession, user_id: int, turn: Message) -> Mes
 
 
 @database_sync_to_async
+@_recording_limits
 def _accept_retry(session_id: UUID, user_id: int) -> ReplyPlan:
     with transaction.atomic():
         session = _locked_active_session(session_id)

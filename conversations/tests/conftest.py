@@ -35,7 +35,11 @@ class ScriptedProvider:
 
     async def stream(self, request: LLMRequest) -> AsyncIterator:
         self.requests.append(request)
-        events = self.script.pop(0) if self.script else [TextDelta("Okay."), StreamEnd(Usage(), "end_turn")]
+        events = (
+            self.script.pop(0)
+            if self.script
+            else [TextDelta("Okay."), StreamEnd(Usage(), "end_turn")]
+        )
         for event in events:
             if self.delay:
                 await asyncio.sleep(self.delay)

@@ -57,7 +57,9 @@ async def test_it_refuses_a_foreign_origin(people):
     from config.asgi import application
 
     communicator = WebsocketCommunicator(
-        application, f"/ws/sessions/{people['session'].id}/", headers=[(b"origin", b"http://evil.example")]
+        application,
+        f"/ws/sessions/{people['session'].id}/",
+        headers=[(b"origin", b"http://evil.example")],
     )
     connected, _ = await communicator.connect()
     assert not connected
@@ -193,7 +195,9 @@ async def test_ending_mid_reply_keeps_the_partial_as_interrupted(people, provide
 
 
 async def test_a_failure_before_any_text_is_retried_once(people, provider):
-    provider.fail(error=ProviderError("Overloaded", kind="overloaded", retryable=True, status_code=529))
+    provider.fail(
+        error=ProviderError("Overloaded", kind="overloaded", retryable=True, status_code=529)
+    )
     provider.reply("Second try.")
     socket = await open_socket(people["student"], people["session"].id)
     await socket.send(student_frame("Hello.", new_id()))
@@ -208,7 +212,9 @@ async def test_a_failure_before_any_text_is_retried_once(people, provider):
 
 async def test_a_failure_after_text_keeps_the_partial_and_offers_retry(people, provider):
     usage = Usage(input_tokens=80, output_tokens=3)
-    provider.fail("I was ", error=ProviderError("Dropped", kind="incomplete", retryable=True, usage=usage))
+    provider.fail(
+        "I was ", error=ProviderError("Dropped", kind="incomplete", retryable=True, usage=usage)
+    )
     socket = await open_socket(people["student"], people["session"].id)
     await socket.send(student_frame("Hello.", new_id()))
     events = await socket.receive_until("reply.failed")
@@ -228,8 +234,12 @@ async def test_a_failure_after_text_keeps_the_partial_and_offers_retry(people, p
     ]
     assert stored[1].content == "I was " and stored[1].token_count == 83
     assert retried[-1]["content"] == "Let me start again."
-    assert [m["role"] for m in provider.requests[-1].messages] == ["user"], "failed partials are never sent"
-    assert await ErrorEvent.objects.filter(kind="provider.incomplete", severity="critical").aexists()
+    assert [m["role"] for m in provider.requests[-1].messages] == ["user"], (
+        "failed partials are never sent"
+    )
+    assert await ErrorEvent.objects.filter(
+        kind="provider.incomplete", severity="critical"
+    ).aexists()
 
 
 async def test_a_message_while_a_reply_streams_is_refused_and_not_stored(people, provider):
