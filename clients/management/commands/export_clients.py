@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
 from clients.cards import card_from_client
 from clients.models import ClientProfile
 
@@ -16,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, owner: str | None, output: str | None, **options) -> None:
         clients = ClientProfile.objects.order_by("name")
         if owner:
+            if not User.objects.filter(username=owner).exists():
+                raise CommandError(f"No user with username {owner!r}.")
             clients = clients.filter(owner__username=owner)
         text = json.dumps([card_from_client(c) for c in clients], indent=2, ensure_ascii=False)
         if output is None:
