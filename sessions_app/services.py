@@ -61,7 +61,6 @@ def session_start(
     )
 
 
-@transaction.atomic
 def message_append(
     *,
     session: PracticeSession,
@@ -75,23 +74,24 @@ def message_append(
     The session row is locked first, so two appends that race take turns and the sequence
     stays contiguous (SQLite gets the same from its IMMEDIATE transactions).
     """
+    # Checked before the transaction: refused text never takes SQLite's write lock.
     text_check(content)
-    locked = PracticeSession.objects.select_for_update().only("status").get(pk=session.pk)
-    if locked.status != PracticeSession.Status.ACTIVE:
-        raise SessionNotActive("This session has ended; start a new one to keep practising.")
-    last = Message.objects.filter(session_id=session.pk).aggregate(last=Max("sequence_number"))
-    now = timezone.now()
-    message = Message.objects.create(
-        session_id=session.pk,
-        sequence_number=(last["last"] or 0) + 1,
-        role=role,
-        content=content,
-        status=status,
-        client_msg_id=client_msg_id,
-        timestamp=now,
-    )
-    PracticeSession.objects.filter(pk=session.pk).update(last_activity_at=now)
-    return message
+    with transaction.atomic():
+        locked = PracticeSession.objects.select_for_update().only("status").get(pk=session.pk)
+        if locked.status != PracticeSession.Status.ACTIVE:
+            raise SessionNotActive("This session has ended; start a new one to keep practising.")
+        last = Message.objects.filter(session_id=session.pk).aggregate(last=Max("sequence_number"))
+        message = Message.objects.create(
+            session_id=session.pk,
+            sequence_number=(last["last"] or 0) + 1,
+            role=role,
+            content=content,
+            status=status,
+            client_msg_id=client_msg_id,
+        )
+        # Message.timestamp is auto_now_add (a passed value would be ignored): reuse its clock.
+        PracticeSession.objects.filter(pk=session.pk).update(last_activity_at=message.timestamp)
+        return message
 
 
 @transaction.atomic
@@ -136,7 +136,12 @@ def session_end(
 
 def sessions_abandon_stale(*, idle_minutes: int | None = None) -> int:
     """Mark active sessions idle for longer than the setting as abandoned; returns how many."""
-    idle = timedelta(minutes=idle_minutes or settings.SESSION_IDLE_MINUTES)
+    if idle_minutes is None:
+        idle_minutes = settings.SESSION_IDLE_MINUTES
+    if idle_minutes < 1:
+        # Zero or less would abandon every active session, including the ones in use right now.
+        raise ValueError(f"idle_minutes must be at least 1, not {idle_minutes}.")
+    idle = timedelta(minutes=idle_minutes)
     now = timezone.now()
     return PracticeSession.objects.filter(
         status=PracticeSession.Status.ACTIVE, last_activity_at__lt=now - idle
