@@ -1,4 +1,5 @@
 import asyncio
+import logging
 import uuid
 
 from asgiref.sync import sync_to_async
@@ -12,6 +13,8 @@ from accounts.decorators import staff_required
 from clients.models import ClientProfile
 from sessions_app.models import PracticeSession
 
+logger = logging.getLogger(__name__)
+
 
 def _database_ok() -> bool:
     try:
@@ -19,6 +22,7 @@ def _database_ok() -> bool:
             cursor.execute("SELECT 1")
         return True
     except Exception:
+        logger.warning("healthz: the database did not answer", exc_info=True)
         return False
 
 
@@ -33,6 +37,7 @@ async def _channel_layer_ok() -> bool:
         message = await asyncio.wait_for(layer.receive(channel), timeout=2)
         return message.get("token") == token
     except Exception:
+        logger.warning("healthz: the channel layer did not answer", exc_info=True)
         return False
 
 
