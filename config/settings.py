@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Turns django-ratelimit's Ratelimited (a PermissionDenied) into RATELIMIT_VIEW's 429;
     # without it an over-limit request is an ordinary 403.
-    "django_ratelimit.middleware.RatelimitMiddleware",
+    "accounts.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

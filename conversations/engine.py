@@ -472,8 +472,7 @@ async def end_session(*, session_id: UUID, publish: Publish) -> None:
     """Stop a reply streaming here (stored as interrupted), end the session, tell every socket."""
     task = _running.get(session_id)
     if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        task.cancel()  # it stores its partial text as interrupted and tells every socket
     session = await PracticeSession.objects.aget(pk=session_id)
     try:
         await database_sync_to_async(session_end)(session=session)

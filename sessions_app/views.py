@@ -10,10 +10,11 @@ from django_ratelimit.decorators import ratelimit
 
 from clients.models import ClientProfile
 from clients.prompts import PROMPT_VERSION
-from conversations.engine import history_for_page, provider_is_demo
+from conversations.consumers import session_publisher
+from conversations.engine import TurnRefused, end_session, history_for_page, provider_is_demo
 from conversations.models import Message
 from sessions_app.models import PracticeSession
-from sessions_app.services import SessionNotActive, session_end, session_start
+from sessions_app.services import session_start
 
 
 def _get_session_for_user(request: HttpRequest, session_id: uuid.UUID) -> PracticeSession:
@@ -71,11 +72,17 @@ def detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @login_required
-def end(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
-    session = _get_session_for_user(request, session_id)
+async def end(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    # Async, and through the engine: a reply streaming in this process stops (its partial is
+    # kept) and every open tab hears. A sync view blocking on the engine would deadlock with
+    # the reply's own database calls, which need the same worker thread.
+    user = await request.auser()
+    session = await PracticeSession.objects.filter(pk=session_id, student=user).afirst()
+    if session is None:
+        raise Http404
     # Already ended (a second tab, a double click): the complete page is still the right answer.
-    with contextlib.suppress(SessionNotActive):
-        session_end(session=session)
+    with contextlib.suppress(TurnRefused):
+        await end_session(session_id=session.id, publish=session_publisher(session.id))
     return redirect("sessions:complete", session_id=session.id)
 
 

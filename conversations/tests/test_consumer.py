@@ -184,6 +184,8 @@ async def test_ending_mid_reply_keeps_the_partial_as_interrupted(people, provide
     await socket.receive_until("reply.delta")
     await socket.send({"type": "end_session"})
     events = await socket.receive_until("session.ended")
+    if not any(e["type"] == "reply.failed" for e in events):
+        events += await socket.receive_until("reply.failed")
     await socket.close()
 
     failed = next(e for e in events if e["type"] == "reply.failed")
@@ -270,3 +272,26 @@ async def test_the_html_renderer_escapes_streamed_text(people, provider):
     assert "<script>" not in joined and "<b>hi</b>" not in joined
     assert "&lt;script&gt;" in joined and "&lt;b&gt;hi&lt;/b&gt;" in joined
     assert "hx-swap-oob" in joined
+
+
+async def test_ending_over_http_mid_reply_stops_the_stream_and_tells_the_socket(people, provider):
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    provider.delay = 0.2
+    provider.reply("Well ", "I ", "suppose ", "so.")
+    socket = await open_socket(people["student"], people["session"].id)
+    await socket.send(student_frame("Hello.", new_id()))
+    await socket.receive_until("reply.delta")
+    browser = AsyncClient()
+    await sync_to_async(browser.force_login)(people["student"])
+    response = await browser.post(f"/sessions/{people['session'].id}/end/")
+    events = await socket.receive_until("session.ended")
+    if not any(e["type"] == "reply.failed" for e in events):
+        events += await socket.receive_until("reply.failed")
+    await socket.close()
+
+    assert response.status_code == 302 and response.url.endswith("/complete/")
+    assert any(e["type"] == "reply.failed" and e["error"]["code"] == "interrupted" for e in events)
+    reply = (await messages_of(people["session"]))[-1]
+    assert reply.status == "interrupted"
