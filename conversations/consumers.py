@@ -9,6 +9,7 @@ import time
 import uuid
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from conversations import engine
 from conversations.frames import frame_parse
@@ -20,6 +21,20 @@ CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_YOURS = 4403
 CLOSE_NO_SUCH_SESSION = 4404
 FRAMES_PER_SECOND = 10
+
+
+def session_group(session_id: uuid.UUID) -> str:
+    return f"session.{session_id}"
+
+
+def session_publisher(session_id: uuid.UUID) -> engine.Publish:
+    """Send an engine event to every socket of the session, in this process or another."""
+
+    async def publish(event: dict) -> None:
+        layer = get_channel_layer()
+        await layer.group_send(session_group(session_id), {"type": "session.event", "event": event})
+
+    return publish
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -38,7 +53,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.can_see_costs = self.scope["user"].is_teacher or self.scope["user"].is_staff
         self.client_name = session.client_snapshot.get("name", "The client")
         self.frame_times: list[float] = []
-        self.group = f"session.{session.pk}"
+        self.group = session_group(session.pk)
+        self._publish = session_publisher(session.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self._send_history()
 
@@ -92,9 +108,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         else:
             await engine.end_session(session_id=self.session_id, publish=self._publish)
-
-    async def _publish(self, event: dict) -> None:
-        await self.channel_layer.group_send(self.group, {"type": "session.event", "event": event})
 
     async def session_event(self, message: dict) -> None:
         """An event for every socket of this session, from the channel-layer group."""
