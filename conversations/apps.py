@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class ConversationsConfig(AppConfig):
     name = "conversations"
+
+    def ready(self) -> None:
+        from conversations.llm.pricing import check_model_configured
+
+        # A model we cannot price would make every cost wrong: refuse to start instead.
+        check_model_configured()

@@ -20,11 +20,25 @@ class Usage:
 
     @property
     def total(self) -> int:
-        return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_write_tokens
+            + self.cache_read_tokens
+        )
 
 
 @dataclass(frozen=True)
 class LLMRequest:
+    """What to send. `metadata` is for providers, never sent to the model as text.
+
+    Keys the providers read:
+    - "client_name", "communication_style", "presenting_problem": from the session's client
+      card, so the offline demo provider can answer in character.
+    - "user_id": an opaque id (no name, no email), forwarded as the Messages API's
+      metadata.user_id. All other keys stay in the process.
+    """
+
     model: str
     system: list[dict[str, Any]]  # text blocks, cache_control where the engine wants a breakpoint
     messages: list[dict[str, Any]]  # Messages API params: user first, alternating, user last
