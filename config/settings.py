@@ -214,6 +214,8 @@ LLM_MODEL = env_str("LLM_MODEL", "claude-haiku-5-5")
 # "input,cache_write_5m,cache_write_1h,cache_read,output". Empty: only the table's models run.
 LLM_MODEL_PRICES = env_str("LLM_MODEL_PRICES")
 LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 400, minimum=16)
+# Off only to measure what caching saves (make bench); leave it on.
+LLM_PROMPT_CACHING = env_bool("LLM_PROMPT_CACHING", True)
 LLM_CONTEXT_TOKEN_BUDGET = env_int("LLM_CONTEXT_TOKEN_BUDGET", 6000, minimum=500)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 60, minimum=1)
@@ -227,6 +229,8 @@ LIMIT_GLOBAL_REQUESTS_PER_MINUTE = env_int("LIMIT_GLOBAL_REQUESTS_PER_MINUTE", 1
 LIMIT_GLOBAL_TOKENS_PER_MINUTE = env_int("LIMIT_GLOBAL_TOKENS_PER_MINUTE", 2_000_000, minimum=1)
 LIMIT_SESSION_COST_USD = env_decimal("LIMIT_SESSION_COST_USD", "0.05")
 MESSAGE_MAX_CHARS = 4000
+# Frames one socket may send per second before it gets "too_fast" errors (a flood guard).
+SOCKET_FRAMES_PER_SECOND = env_int("SOCKET_FRAMES_PER_SECOND", 10, minimum=1)
 
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120, minimum=1)
 SUPPORT_TEXT = env_str(

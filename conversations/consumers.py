@@ -10,6 +10,7 @@ import uuid
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from conversations import engine
 from conversations.frames import frame_parse
@@ -20,7 +21,6 @@ JSON_SUBPROTOCOL = "rapport.v1.json"
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_YOURS = 4403
 CLOSE_NO_SUCH_SESSION = 4404
-FRAMES_PER_SECOND = 10
 
 
 def session_group(session_id: uuid.UUID) -> str:
@@ -88,7 +88,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def _limit_frame_rate(self) -> None:
         now = time.monotonic()
         self.frame_times = [t for t in self.frame_times if now - t < 1.0] + [now]
-        if len(self.frame_times) > FRAMES_PER_SECOND:
+        if len(self.frame_times) > settings.SOCKET_FRAMES_PER_SECOND:
             raise engine.TurnRefused("too_fast", "Too many messages at once. Wait a moment.")
 
     async def _dispatch(self, frame) -> None:

@@ -62,18 +62,22 @@ def window_start(turns: list[Turn], budget_tokens: int) -> int:
     return start  # always even, so the window starts on a user turn
 
 
-def api_messages(turns: list[Turn], *, note: str, budget_tokens: int) -> list[dict]:
+def api_messages(
+    turns: list[Turn], *, note: str, budget_tokens: int, cache: bool = True
+) -> list[dict]:
     """The request's messages; `turns` must end with the student's turn."""
     if not turns or turns[-1].role != "user":
         raise ValueError("A request must end with the student's turn.")
     window = turns[window_start(turns, budget_tokens) :]
     messages = [{"role": t.role, "content": [{"type": "text", "text": t.text}]} for t in window]
     last = messages[-1]["content"]
-    last[0] = last[0] | {"cache_control": CACHE_BREAKPOINT}
+    if cache:
+        last[0] = last[0] | {"cache_control": CACHE_BREAKPOINT}
     if note:
         last.append({"type": "text", "text": note})
     return messages
 
 
-def system_blocks(system_prompt: str) -> list[dict]:
-    return [{"type": "text", "text": system_prompt, "cache_control": CACHE_BREAKPOINT}]
+def system_blocks(system_prompt: str, *, cache: bool = True) -> list[dict]:
+    block = {"type": "text", "text": system_prompt}
+    return [block | {"cache_control": CACHE_BREAKPOINT} if cache else block]

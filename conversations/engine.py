@@ -159,11 +159,12 @@ def _plan_reply(session: PracticeSession, user_id: int, state: ClientState) -> R
     card = session.client_snapshot
     request = LLMRequest(
         model=session.model,
-        system=system_blocks(system_prompt(card)),
+        system=system_blocks(system_prompt(card), cache=settings.LLM_PROMPT_CACHING),
         messages=api_messages(
             turns_from_rows(rows),
             note=turn_note(card, trust=state.trust, turn=state.turn),
             budget_tokens=settings.LLM_CONTEXT_TOKEN_BUDGET,
+            cache=settings.LLM_PROMPT_CACHING,
         ),
         max_tokens=settings.LLM_MAX_TOKENS,
         metadata={
