@@ -81,12 +81,18 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log) -> None:
         if process.poll() is not None:
             log.seek(0)
             raise RuntimeError(f"daphne exited:\n{log.read().decode(errors='replace')}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if json.load(response)["status"] == "ok":
-                    return
+        if _healthy(url):
+            return
         time.sleep(0.2)
     raise RuntimeError("daphne did not become healthy within 60 s")
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+            return json.load(response)["status"] == "ok"
+    except OSError:
+        return False
 
 
 def session_cookie_for(user) -> str:
