@@ -13,6 +13,8 @@ from clients.models import ClientProfile
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
 
+pytest_plugins = ["fakeapi.pytest_plugin"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 RUN_PREFIX = f"rapport-test-{uuid.uuid4().hex[:8]}"
 

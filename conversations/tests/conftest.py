@@ -81,11 +81,16 @@ class Socket:
 
     async def receive_until(self, event_type: str, timeout: float = 5) -> list[dict]:
         """JSON events up to and including the first of `event_type`."""
+        return await self.receive_until_any((event_type,), timeout)
+
+    async def receive_until_any(
+        self, event_types: tuple[str, ...], timeout: float = 5
+    ) -> list[dict]:
         events = []
         while True:
             event = await self.receive(timeout)
             events.append(event)
-            if event["type"] == event_type:
+            if event["type"] in event_types:
                 return events
 
     async def close_code(self) -> int | None:
