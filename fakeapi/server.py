@@ -82,10 +82,8 @@ class _Plan:
     @property
     def strike_at(self) -> int | None:
         """Output tokens streamed before the queued fault strikes, if it strikes mid-reply."""
-        if isinstance(self.behaviour, StreamError | DropConnection | Refusal):
-            return self.behaviour.after_tokens
-        if isinstance(self.behaviour, Hang):
-            return self.behaviour.after_tokens
+        if isinstance(self.behaviour, StreamError | DropConnection | Refusal | Hang):
+            return self.behaviour.after_tokens  # None for a Hang before the response
         return None
 
 

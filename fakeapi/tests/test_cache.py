@@ -16,7 +16,7 @@ def cached(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}
 
 
-def a_request(system: list[dict[str, Any]], messages: list[dict[str, Any]], **extra: Any) -> dict:
+def a_request(system: list[dict[str, Any]], messages: list[dict[str, Any]]) -> dict:
     return {"model": "claude-haiku-5-5", "max_tokens": 100, "system": system, "messages": messages}
 
 
