@@ -38,7 +38,7 @@ def turns_from_rows(rows: Iterable[tuple[str, str, str]]) -> list[Turn]:
     """
     turns: list[Turn] = []
     for role, status, content in rows:
-        if status != "complete" or role not in ("student", "client"):
+        if status != "complete" or role not in ("student", "client") or not content.strip():
             continue
         api_role = "user" if role == "student" else "assistant"
         if not turns and api_role == "assistant":

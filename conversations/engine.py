@@ -52,6 +52,7 @@ Publish = Callable[[dict], Awaitable[None]]
 COALESCE_SECONDS = 0.05
 PROVIDER_FAILED = "The client could not answer just now. Your message is saved; try again."
 INTERRUPTED = "The reply was cut off when the session ended."
+REFUSED = "The client could not answer that. Try again, or put it another way."
 
 
 class TurnRefused(Exception):
@@ -374,45 +375,52 @@ def _finish(plan: ReplyPlan, progress: ReplyProgress, status: str) -> Decimal:
 
 
 async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
-    reply_id = str(plan.reply.id)
     progress = ReplyProgress(started=started)
-    await publish({"type": "reply.started", "message_id": reply_id})
+    await publish({"type": "reply.started", "message_id": str(plan.reply.id)})
     try:
         stop_reason = await _stream_with_one_retry(plan, progress, publish)
     except ProviderError as error:
-        await _finish(plan, progress, Message.Status.FAILED)
-        await publish(
-            {
-                "type": "reply.failed",
-                "message_id": reply_id,
-                "error": {"code": error.kind, "message": PROVIDER_FAILED},
-                "retryable": True,
-            }
-        )
+        await _fail(plan, progress, publish, Message.Status.FAILED, error.kind, PROVIDER_FAILED)
         return
     except (asyncio.CancelledError, ReplyStopped):
-        await _finish(plan, progress, Message.Status.INTERRUPTED)
-        await publish(
-            {
-                "type": "reply.failed",
-                "message_id": reply_id,
-                "error": {"code": "interrupted", "message": INTERRUPTED},
-                "retryable": False,
-            }
-        )
+        await _fail(plan, progress, publish, Message.Status.INTERRUPTED, "interrupted", INTERRUPTED)
         raise
-    if stop_reason == "refusal":
-        log.warning("The model refused in session %s", plan.session_id)
+    if stop_reason == "refusal" or not progress.text.strip():
+        # An empty or refused reply cannot go back to the model as a turn; keep it as failed.
+        error = ProviderError("The model refused or said nothing.", kind="refusal", retryable=True)
+        await _record_provider_error(plan, error, recovered=False)
+        await _fail(plan, progress, publish, Message.Status.FAILED, "refusal", REFUSED)
+        return
     cost = await _finish(plan, progress, Message.Status.COMPLETE)
     await publish(
         {
             "type": "reply.completed",
-            "message_id": reply_id,
+            "message_id": str(plan.reply.id),
             "content": progress.text,
             "token_count": progress.usage.total,
             "cost_usd": str(cost),
             "first_token_ms": progress.first_token_ms,
             "total_ms": progress.elapsed_ms(),
+        }
+    )
+
+
+async def _fail(
+    plan: ReplyPlan,
+    progress: ReplyProgress,
+    publish: Publish,
+    status: str,
+    code: str,
+    message: str,
+) -> None:
+    """Store what was streamed with its usage, marked, and offer a retry unless interrupted."""
+    await _finish(plan, progress, status)
+    await publish(
+        {
+            "type": "reply.failed",
+            "message_id": str(plan.reply.id),
+            "error": {"code": code, "message": message},
+            "retryable": status == Message.Status.FAILED,
         }
     )
 

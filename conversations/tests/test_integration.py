@@ -20,7 +20,14 @@ from conversations import engine
 from conversations.llm import aclose_providers
 from conversations.models import Message
 from conversations.tests.conftest import open_socket, student_frame
-from fakeapi.behaviours import DropConnection, Overloaded, RateLimited, ServerError, StreamError
+from fakeapi.behaviours import (
+    DropConnection,
+    Overloaded,
+    RateLimited,
+    Refusal,
+    ServerError,
+    StreamError,
+)
 from monitoring.models import ErrorEvent
 from sessions_app.services import session_start
 
@@ -144,6 +151,7 @@ async def test_the_second_turn_reads_the_first_turns_prefix_from_the_cache(fake_
 
 
 FAULTS = [
+    ("a refusal before any text", [Refusal(after_tokens=0)], "reply.failed", ["provider.refusal"]),
     ("429 then success (the SDK retries)", [RateLimited(retry_after=0.01)], "reply.completed", []),
     (
         "529 three times: the SDK gives up, the engine retries once",

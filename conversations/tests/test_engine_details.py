@@ -1,0 +1,129 @@
+"""Engine details: coalescing, leases of dead processes, the safety notice, empty replies."""
+
+import asyncio
+import itertools
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from conftest import make_client, make_user
+from conversations.engine import COALESCE_SECONDS, _coalesced
+from conversations.llm.base import StreamEnd, TextDelta, Usage
+from conversations.models import Message
+from conversations.services import replies_reap_orphans
+from conversations.tests.conftest import open_socket, student_frame
+from monitoring.models import ErrorEvent
+from sessions_app.services import message_append, session_start
+
+
+async def paced(pieces: list[str], gap: float):
+    for piece in pieces:
+        await asyncio.sleep(gap)
+        yield TextDelta(piece)
+    yield StreamEnd(Usage(), "end_turn")
+
+
+async def timed(events) -> list[tuple[float, object]]:
+    start = time.monotonic()
+    return [(time.monotonic() - start, event) async for event in _coalesced(events)]
+
+
+async def test_the_first_text_goes_at_once_and_later_text_is_coalesced():
+    received = await timed(paced([f"w{n} " for n in range(40)], gap=0.005))
+    texts = [event.text for _, event in received if isinstance(event, TextDelta)]
+    assert texts[0] == "w0 "
+    assert "".join(texts) == "".join(f"w{n} " for n in range(40))
+    assert len(texts) < 20, "forty quick deltas arrive in a few coalesced pieces"
+    assert isinstance(received[-1][1], StreamEnd)
+
+
+async def test_no_text_waits_longer_than_the_coalescing_window():
+    received = await timed(paced(["a", "b", "c", "d"], gap=0.02))
+    times = [at for at, event in received if isinstance(event, TextDelta)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert max(gaps) < COALESCE_SECONDS + 0.04
+
+
+async def test_an_error_after_text_still_delivers_the_text_first():
+    async def failing():
+        yield TextDelta("partial")
+        raise RuntimeError("dropped")
+
+    seen = []
+    with pytest.raises(RuntimeError):
+        async for event in _coalesced(failing()):
+            seen.append(event)
+    assert seen == [TextDelta("partial")]
+
+
+@pytest.fixture
+def session(db):
+    teacher = make_user("teacher-eng", "teacher")
+    return session_start(
+        student=make_user("student-eng"), client=make_client(teacher), prompt_version="t"
+    )
+
+
+def streaming_reply(session, lease_in_seconds: int) -> Message:
+    reply = message_append(session=session, role="client", content="", status="streaming")
+    reply.lease_expires_at = timezone.now() + timedelta(seconds=lease_in_seconds)
+    reply.save(update_fields=["lease_expires_at"])
+    return reply
+
+
+def test_a_reply_whose_lease_lapsed_is_marked_interrupted(session):
+    dead = streaming_reply(session, lease_in_seconds=-1)
+    assert replies_reap_orphans(session_id=session.pk) == 1
+    dead.refresh_from_db()
+    assert dead.status == "interrupted"
+
+
+def test_a_reply_with_a_live_lease_is_left_streaming(session):
+    live = streaming_reply(session, lease_in_seconds=30)
+    assert replies_reap_orphans() == 0
+    live.refresh_from_db()
+    assert live.status == "streaming"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_reconnecting_after_a_crash_shows_the_orphan_as_interrupted(session):
+    await asyncio.to_thread(message_append, session=session, role="student", content="Hi.")
+    await asyncio.to_thread(streaming_reply, session, -1)
+    socket = await open_socket(session.student, session.id)
+    history = [await socket.receive(), await socket.receive()]
+    await socket.close()
+    assert history[1]["message"]["status"] == "interrupted"
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(SUPPORT_TEXT="Call the campus support line at the number on your student card.")
+async def test_a_real_crisis_shows_the_support_text_and_flags_it_for_the_teacher(session, provider):
+    socket = await open_socket(session.student, session.id)
+    crisis = "Out of character for a second: honestly I want to kill myself, this isn't role-play."
+    await socket.send(student_frame(crisis, str(uuid.uuid4())))
+    events = await socket.receive_until("reply.completed")
+    await socket.close()
+
+    notice = [e for e in events if e["type"] == "message" and e["message"]["role"] == "system"]
+    assert notice and notice[0]["message"]["content"].startswith("Call the campus support line")
+    flag = await ErrorEvent.objects.aget(kind="safety.crisis")
+    assert flag.session_id == session.pk
+    assert [m["role"] for m in provider.requests[0].messages] == ["user"], (
+        "system rows never reach the model"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_empty_reply_is_failed_not_stored_as_a_turn(session, provider):
+    provider.reply("")
+    socket = await open_socket(session.student, session.id)
+    await socket.send(student_frame("Hello.", str(uuid.uuid4())))
+    events = await socket.receive_until("reply.failed")
+    await socket.close()
+    assert events[-1]["error"]["code"] == "refusal" and events[-1]["retryable"]
+    reply = await Message.objects.filter(session=session, role="client").afirst()
+    assert reply.status == "failed"
