@@ -5,7 +5,8 @@ import pytest
 
 from clients.cards import CARD_FIELDS, CardError, card_validate, cards_parse
 
-FIXTURES = Path("/work/shared/fixtures/clients")
+# The shared fixtures sit beside the checkout (../shared), on developer machines and in CI.
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "clients"
 DEMO_CARDS = Path(__file__).resolve().parents[1] / "demo_cards"
 MINIMAL = {"name": "Robin", "presenting_problem": "Cannot sleep."}
 

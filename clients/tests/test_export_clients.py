@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 from clients.models import ClientProfile
 from conftest import make_client, make_user
 
-FIXTURES = Path("/work/shared/fixtures/clients")
+# The shared fixtures sit beside the checkout (../shared), on developer machines and in CI.
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "clients"
 DEMO_CARDS = Path(__file__).resolve().parents[1] / "demo_cards"
 
 
