@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "conversations",
     "monitoring",
+    "reviews",
 ]
 
 MIDDLEWARE = [
