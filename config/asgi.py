@@ -10,7 +10,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from conversations.routing import websocket_urlpatterns  # noqa: E402
+from conversations.routing import websocket_urlpatterns as conversation_sockets  # noqa: E402
+from monitoring.routing import websocket_urlpatterns as monitoring_sockets  # noqa: E402
+
+websocket_urlpatterns = conversation_sockets + monitoring_sockets
 
 application = ProtocolTypeRouter(
     {

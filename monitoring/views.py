@@ -10,8 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from accounts.decorators import staff_required
-from clients.models import ClientProfile
-from sessions_app.models import PracticeSession
+from monitoring import selectors
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +56,13 @@ async def healthz(request: HttpRequest) -> JsonResponse:
 
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = {
-        "active_sessions": PracticeSession.objects.filter(
-            status=PracticeSession.Status.ACTIVE
-        ).count(),
-        "sessions_total": PracticeSession.objects.count(),
-        "clients_total": ClientProfile.objects.count(),
-    }
-    return render(request, "monitoring/dashboard.html", context)
+    return render(request, "monitoring/dashboard.html", {"snap": selectors.dashboard_snapshot()})
+
+
+@staff_required
+@never_cache
+def live(request: HttpRequest) -> HttpResponse:
+    """The live block alone: the polling fallback when the socket is down."""
+    return render(
+        request, "monitoring/dashboard.html#live", {"snap": selectors.dashboard_snapshot()}
+    )
