@@ -227,3 +227,55 @@ def error_events(*, kind: str = "", severity: str = "", limit: int = 200) -> lis
     if severity:
         events = events.filter(severity=severity)
     return list(events[:limit])
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The start of `day` and of the next day in TIME_ZONE."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
+    return start, end
+
+
+def sessions_filtered(
+    *,
+    status: str = "",
+    kind: str = "",
+    client=None,
+    user: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+):
+    """Sessions for the logs and exports, newest first, with student and client joined."""
+    sessions = PracticeSession.objects.select_related("student", "client_profile").order_by(
+        "-started_at"
+    )
+    if status:
+        sessions = sessions.filter(status=status)
+    if kind:
+        sessions = sessions.filter(kind=kind)
+    if client is not None:
+        sessions = sessions.filter(client_profile=client)
+    if user:
+        sessions = sessions.filter(student__username=user)
+    if since:
+        sessions = sessions.filter(started_at__gte=day_bounds(since)[0])
+    if until:
+        sessions = sessions.filter(started_at__lt=day_bounds(until)[1])
+    return sessions
+
+
+def message_counts(session_ids: list) -> dict:
+    """Messages per session for one page of sessions (one query over the page's ids)."""
+    rows = (
+        Message.objects.filter(session_id__in=session_ids)
+        .values("session_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["session_id"]: row["n"] for row in rows}

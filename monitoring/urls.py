@@ -7,4 +7,6 @@ app_name = "monitoring"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("live/", views.live, name="live"),
+    path("sessions/", views.session_list, name="sessions"),
+    path("sessions/<uuid:session_id>/", views.session_detail, name="session"),
 ]

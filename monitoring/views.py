@@ -1,16 +1,22 @@
 import asyncio
 import logging
 import uuid
+from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from accounts.decorators import staff_required
+from conversations.models import Message
 from monitoring import selectors
+from monitoring.forms import SessionFilterForm
+from monitoring.models import ErrorEvent
+from sessions_app.models import PracticeSession
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +72,38 @@ def live(request: HttpRequest) -> HttpResponse:
     return render(
         request, "monitoring/dashboard.html#live", {"snap": selectors.dashboard_snapshot()}
     )
+
+
+SESSIONS_PER_PAGE = 50
+
+
+def _filter_query(request: HttpRequest) -> str:
+    """The filters as a query string, for pagination and export links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@staff_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    form = SessionFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    sessions = selectors.sessions_filtered(**filters)
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors.message_counts([session.pk for session in page])
+    rows = [(session, counts.get(session.pk, 0)) for session in page]
+    context = {"form": form, "page": page, "rows": rows, "query": _filter_query(request)}
+    return render(request, "monitoring/sessions.html", context)
+
+
+@staff_required
+def session_detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    session = get_object_or_404(
+        PracticeSession.objects.select_related("student", "client_profile"), pk=session_id
+    )
+    context = {
+        "session": session,
+        "messages": Message.objects.filter(session=session).order_by("sequence_number"),
+        "errors": ErrorEvent.objects.filter(session=session).order_by("created_at"),
+    }
+    return render(request, "monitoring/session_detail.html", context)

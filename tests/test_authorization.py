@@ -339,7 +339,142 @@ HTTP_CASES = [
     ),
     Case("monitoring:dashboard", "GET", staff_only(OK)),
     Case("monitoring:live", "GET", staff_only(OK)),
+    Case("monitoring:sessions", "GET", staff_only(OK)),
+    Case("monitoring:session", "GET", staff_only(OK), active_session, "a session"),
+    Case("monitoring:session", "GET", staff_only(NOT_FOUND), unknown_session, "no such session"),
 ]
+
+
+# --- Teacher pages (clients, previews, history, review, exports) and the student's feedback ----
+
+
+def teachers(outcome: Outcome) -> Expect:
+    """A teacher-only page with nothing of anyone's in it: students 403, every teacher `outcome`."""
+    return Expect(LOGIN, FORBIDDEN, FORBIDDEN, outcome, outcome, outcome)
+
+
+def client_owner(outcome: Outcome) -> Expect:
+    """The teacher's client or a session with it: `outcome` for them, 404 for other teachers."""
+    return Expect(LOGIN, FORBIDDEN, FORBIDDEN, outcome, NOT_FOUND, NOT_FOUND)
+
+
+def teacher_preview(world: World) -> dict[str, Any]:
+    """A preview session of the teacher's (made once per world)."""
+    if not hasattr(world, "preview"):
+        from clients.services import preview_start
+
+        world.preview = preview_start(
+            client=world.client, teacher=world.users["teacher"], demo_mode=True
+        )
+    return {"session_id": world.preview.pk}
+
+
+def session_comment(world: World) -> dict[str, Any]:
+    """A comment of the teacher's on the student's active session (made once per world)."""
+    if not hasattr(world, "comment"):
+        from reviews.services import comment_add
+
+        world.comment = comment_add(
+            session=world.session,
+            reviewer=world.users["teacher"],
+            message=world.session.messages.first(),
+            text="Good open question.",
+        )
+    return {"session_id": world.session.pk, "comment_id": world.comment.pk}
+
+
+def session_export(fmt: str) -> Kwargs:
+    return lambda world: {"session_id": world.session.pk, "fmt": fmt}
+
+
+REVIEW_PAGE = Redirect("/teach/sessions/{session_id}/")
+TEACH_HOME = Redirect("/teach/")
+
+TEACHER_CASES = [
+    Case("clients:client_list", "GET", teachers(OK)),
+    Case("clients:new", "GET", teachers(OK)),
+    Case("clients:new", "POST", teachers(OK), label="invalid: the form again"),
+    Case("clients:import", "GET", teachers(OK)),
+    Case("clients:import", "POST", teachers(400), label="no file"),
+    Case("clients:export_all", "GET", teachers(OK)),
+    Case("clients:edit", "GET", client_owner(OK), published_client),
+    Case("clients:edit", "POST", client_owner(OK), published_client, "invalid: the form again"),
+    Case(
+        "clients:edit",
+        "GET",
+        Expect(LOGIN, FORBIDDEN, FORBIDDEN, *[NOT_FOUND] * 3),
+        unknown_client,
+        "no such client",
+    ),
+    Case("clients:publish", "GET", everyone(NOT_ALLOWED), draft_client),
+    Case("clients:publish", "POST", client_owner(TEACH_HOME), draft_client),
+    Case("clients:unpublish", "GET", everyone(NOT_ALLOWED), published_client),
+    Case("clients:unpublish", "POST", client_owner(TEACH_HOME), published_client),
+    Case("clients:duplicate", "GET", everyone(NOT_ALLOWED), published_client),
+    Case(
+        "clients:duplicate",
+        "POST",
+        client_owner(Redirect("/teach/clients/*/edit/")),
+        published_client,
+    ),
+    Case("clients:export", "GET", client_owner(OK), published_client),
+    Case("clients:preview", "GET", client_owner(OK), draft_client),
+    Case(
+        "clients:preview",
+        "POST",
+        client_owner(Redirect("/teach/previews/*/")),
+        draft_client,
+        "run",
+        data={"line": "Hello, what brings you here?"},
+    ),
+    Case("clients:preview_run", "GET", client_owner(OK), teacher_preview),
+    Case("clients:preview_run", "GET", client_owner(NOT_FOUND), active_session, "not a preview"),
+    Case("clients:preview_end", "GET", everyone(NOT_ALLOWED), teacher_preview),
+    Case("clients:preview_end", "POST", client_owner(OK), teacher_preview),
+    Case("reviews:history", "GET", teachers(OK)),
+    Case("reviews:review", "GET", client_owner(OK), active_session),
+    Case("reviews:review", "GET", client_owner(OK), ended_session, "ended"),
+    Case(
+        "reviews:review",
+        "GET",
+        Expect(LOGIN, FORBIDDEN, FORBIDDEN, *[NOT_FOUND] * 3),
+        unknown_session,
+        "no such session",
+    ),
+    Case(
+        "reviews:review",
+        "POST",
+        client_owner(REVIEW_PAGE),
+        ended_session,
+        "save",
+        data={"overall_note": "Well done."},
+    ),
+    Case("reviews:comment_new", "GET", everyone(NOT_ALLOWED), ended_session),
+    Case(
+        "reviews:comment_new",
+        "POST",
+        client_owner(REVIEW_PAGE),
+        ended_session,
+        "no text: back to the page",
+    ),
+    Case("reviews:comment_delete", "GET", everyone(NOT_ALLOWED), session_comment),
+    Case("reviews:comment_delete", "POST", client_owner(REVIEW_PAGE), session_comment),
+    Case("reviews:release", "GET", everyone(NOT_ALLOWED), ended_session),
+    Case("reviews:release", "POST", client_owner(REVIEW_PAGE), ended_session),
+    Case("reviews:withdraw", "GET", everyone(NOT_ALLOWED), ended_session),
+    Case("reviews:withdraw", "POST", client_owner(REVIEW_PAGE), ended_session),
+    Case("reviews:print", "GET", client_owner(OK), ended_session),
+    *[
+        Case("reviews:export", "GET", client_owner(OK), session_export(fmt), fmt)
+        for fmt in ("markdown", "text", "json", "csv")
+    ],
+    Case(
+        "reviews:export", "GET", client_owner(NOT_FOUND), session_export("xlsx"), "unknown format"
+    ),
+    Case("feedback:detail", "GET", owner_only(OK), ended_session),
+    Case("feedback:detail", "GET", logged_in(NOT_FOUND), unknown_session, "no such session"),
+]
+HTTP_CASES += TEACHER_CASES
 
 
 def admin_cases() -> list[Case]:
