@@ -49,6 +49,22 @@ def test_isolation():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def close_other_connections_at_the_end(django_db_setup, django_db_blocker):
+    """Worker threads of async tests keep their own connections; PostgreSQL will not drop the
+    test database while they are open, so end them before pytest-django drops it."""
+    yield
+    if not settings.USING_POSTGRES:
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Rate-limit counters and live metrics live in the cache: every test starts with none."""
