@@ -10,6 +10,7 @@ text is then stored as interrupted.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -53,6 +54,7 @@ COALESCE_SECONDS = 0.05
 PROVIDER_FAILED = "The client could not answer just now. Your message is saved; try again."
 INTERRUPTED = "The reply was cut off when the session ended."
 REFUSED = "The client could not answer that. Try again, or put it another way."
+TIME_UP = "Time is up: this session reached its time limit and has ended. It is saved."
 
 
 class TurnRefused(Exception):
@@ -457,11 +459,24 @@ def _start_reply(plan: ReplyPlan, publish: Publish, started: float) -> asyncio.T
 # --- What the consumer calls ----------------------------------------------------------------
 
 
+async def _end_if_time_is_up(session_id: UUID, publish: Publish) -> None:
+    """Past the client's time limit no turn is taken: the session ends, every socket hears."""
+    session = await PracticeSession.objects.only("status", "started_at", "client_snapshot").aget(
+        pk=session_id
+    )
+    if not (session.is_active and session.time_is_up()):
+        return
+    with contextlib.suppress(TurnRefused):  # ended by another tab meanwhile
+        await end_session(session_id=session_id, publish=publish)
+    raise TurnRefused("time_up", TIME_UP)
+
+
 async def student_message(
     *, session_id: UUID, user_id: int, content: str, client_msg_id: UUID, publish: Publish
 ) -> list[dict]:
     """Store the turn and start the reply. Returns events for the sender only (a repeat)."""
     started = time.monotonic()
+    await _end_if_time_is_up(session_id, publish)
     accepted = await _accept_turn(session_id, user_id, content, client_msg_id)
     if accepted.plan is None:
         return [message_event(message) for message in accepted.stored]
@@ -473,6 +488,7 @@ async def student_message(
 
 async def retry_reply(*, session_id: UUID, user_id: int, publish: Publish) -> None:
     started = time.monotonic()
+    await _end_if_time_is_up(session_id, publish)
     plan = await _accept_retry(session_id, user_id)
     _start_reply(plan, publish, started)
 

@@ -1,8 +1,10 @@
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from clients.models import ClientProfile
 
@@ -62,6 +64,21 @@ class PracticeSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def time_limit(self) -> timedelta | None:
+        minutes = self.client_snapshot.get("session_time_limit_minutes")
+        return timedelta(minutes=minutes) if minutes else None
+
+    @property
+    def deadline(self) -> datetime | None:
+        limit = self.time_limit
+        return self.started_at + limit if limit else None
+
+    def time_is_up(self, now: datetime | None = None) -> bool:
+        """Whether the client's time limit (if any) has passed: no more turns after it."""
+        deadline = self.deadline
+        return deadline is not None and (now or timezone.now()) >= deadline
 
     @property
     def duration(self):
