@@ -28,6 +28,17 @@ def require_service(name: str, available: bool, reason: str) -> None:
     pytest.skip(f"{name} not available: {reason}")
 
 
+SERVICE_MARKERS = {"postgres": "postgres", "redis_url": "redis"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that need a service, so CI's SQLite pass can leave them to the first pass."""
+    for item in items:
+        for fixture, marker in SERVICE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(getattr(pytest.mark, marker))
+
+
 @pytest.fixture
 def postgres() -> None:
     require_service("PostgreSQL", settings.USING_POSTGRES, "set DATABASE_URL=postgres://...")
