@@ -78,3 +78,23 @@ class ClientProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ClientPreview(models.Model):
+    """Marks a teacher_test session as a preview: the sample opening exchange of the preview page.
+
+    A preview is an ordinary teacher_test session (students never see those), so its spend is in
+    PracticeSession.estimated_cost and in every total that sums sessions; this row only lets the
+    teacher's history label it.
+    """
+
+    session = models.OneToOneField(
+        "sessions_app.PracticeSession",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="preview",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Preview {self.session_id}"

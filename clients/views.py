@@ -1,13 +1,65 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import contextlib
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import student_required, teacher_required
+from clients.cards import CardError, card_from_client, cards_parse
+from clients.forms import ClientForm
 from clients.models import ClientProfile
+from clients.prompts import system_prompt
+from clients.services import (
+    client_create,
+    client_duplicate,
+    client_set_published,
+    client_update,
+    clients_import,
+    preview_start,
+)
+from conversations.engine import TurnRefused, end_session, history_for_page, provider_is_demo
+from sessions_app.models import PracticeSession
+
+IMPORT_MAX_BYTES = 1_000_000
+PREVIEW_LINE = "Hi, thanks for coming in today. What would you like to talk about?"
+PREVIEW_LINE_KEY = "preview-line-{session_id}"
+
+
+def _get_client_for_teacher(request: HttpRequest, client_id: uuid.UUID) -> ClientProfile:
+    """The teacher's own client; a 404 for anyone else's, so ids reveal nothing."""
+    return get_object_or_404(ClientProfile, pk=client_id, owner=request.user)
+
+
+def _get_preview_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> PracticeSession:
+    return get_object_or_404(
+        PracticeSession.objects.select_related("client_profile"),
+        pk=session_id,
+        student=request.user,
+        preview__isnull=False,
+    )
 
 
 @teacher_required
 def teacher_home(request: HttpRequest) -> HttpResponse:
-    clients = ClientProfile.objects.filter(owner=request.user).order_by("name")
+    clients = (
+        ClientProfile.objects.filter(owner=request.user)
+        .annotate(
+            student_sessions=Count(
+                "practice_sessions",
+                filter=Q(practice_sessions__kind=PracticeSession.Kind.PRACTICE),
+            )
+        )
+        .order_by("name")
+    )
     return render(request, "clients/teacher_home.html", {"clients": clients})
 
 
@@ -15,3 +67,178 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
 def gallery(request: HttpRequest) -> HttpResponse:
     clients = ClientProfile.objects.filter(is_published=True).order_by("name")
     return render(request, "clients/gallery.html", {"clients": clients})
+
+
+# --- Writing clients ----------------------------------------------------------------------------
+
+
+@teacher_required
+def client_new(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        client = client_create(owner=request.user, card=form.card)
+        messages.success(request, f"{client.name} was saved as a draft. Preview it, then publish.")
+        return redirect("clients:preview", client_id=client.id)
+    return render(request, "clients/client_form.html", {"form": form, "client": None})
+
+
+@teacher_required
+def client_edit(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = _get_client_for_teacher(request, client_id)
+    initial = ClientForm.initial_from_card(card_from_client(client))
+    form = ClientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        client_update(client=client, card=form.card)
+        messages.success(request, f"{client.name} was saved.")
+        return redirect("clients:teacher_home")
+    return render(request, "clients/client_form.html", {"form": form, "client": client})
+
+
+@require_POST
+@teacher_required
+def client_publish(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = client_set_published(
+        client=_get_client_for_teacher(request, client_id), published=True
+    )
+    messages.success(request, f"{client.name} is published: students can practise with them.")
+    return redirect("clients:teacher_home")
+
+
+@require_POST
+@teacher_required
+def client_unpublish(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = client_set_published(
+        client=_get_client_for_teacher(request, client_id), published=False
+    )
+    messages.success(request, f"{client.name} is a draft again: students no longer see them.")
+    return redirect("clients:teacher_home")
+
+
+@require_POST
+@teacher_required
+def client_copy(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    copy = client_duplicate(client=_get_client_for_teacher(request, client_id), owner=request.user)
+    messages.success(request, f"{copy.name} was created as a draft.")
+    return redirect("clients:edit", client_id=copy.id)
+
+
+# --- Cards in and out ---------------------------------------------------------------------------
+
+
+def _card_download(data: object, filename: str) -> JsonResponse:
+    response = JsonResponse(
+        data, safe=False, json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@teacher_required
+def client_export(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = _get_client_for_teacher(request, client_id)
+    slug = slugify(client.name) or "client"
+    return _card_download(card_from_client(client), f"{slug}-card.json")
+
+
+@teacher_required
+def clients_export(request: HttpRequest) -> HttpResponse:
+    cards = [
+        card_from_client(client)
+        for client in ClientProfile.objects.filter(owner=request.user).order_by("name")
+    ]
+    return _card_download(cards, f"rapport-clients-{date.today():%Y-%m-%d}.json")
+
+
+@teacher_required
+@ratelimit(key="user", rate="20/m", method="POST")
+def clients_import_page(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("cards")
+        if upload is None:
+            error = "Choose a JSON file of client cards to import."
+        elif upload.size > IMPORT_MAX_BYTES:
+            error = f"{upload.name}: the file is larger than 1 MB."
+        else:
+            try:
+                text = upload.read().decode("utf-8")
+                cards = cards_parse(text, source=upload.name)
+            except UnicodeDecodeError:
+                error = f"{upload.name}: the file is not UTF-8 text."
+            except CardError as refused:
+                error = str(refused)
+            else:
+                created = clients_import(cards=cards, owner=request.user)
+                names = ", ".join(client.name for client in created)
+                messages.success(request, f"Imported as drafts: {names}.")
+                return redirect("clients:teacher_home")
+    return render(request, "clients/import.html", {"error": error}, status=400 if error else 200)
+
+
+# --- Preview ------------------------------------------------------------------------------------
+
+
+@teacher_required
+def client_preview(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """The system prompt the model gets (read-only), and a sample opening exchange on demand."""
+    client = _get_client_for_teacher(request, client_id)
+    line, error = PREVIEW_LINE, ""
+    if request.method == "POST":
+        line = request.POST.get("line", "").strip()
+        if not line:
+            error = "Write what the helper says first."
+        elif len(line) > settings.MESSAGE_MAX_CHARS:
+            error = f"At most {settings.MESSAGE_MAX_CHARS} characters."
+        else:
+            session = preview_start(
+                client=client, teacher=request.user, demo_mode=provider_is_demo()
+            )
+            request.session[PREVIEW_LINE_KEY.format(session_id=session.id)] = line
+            return redirect("clients:preview_run", session_id=session.id)
+    card = card_from_client(client)
+    context = {
+        "client": client,
+        "prompt": system_prompt(card),
+        "line": line,
+        "error": error,
+        "max_chars": settings.MESSAGE_MAX_CHARS,
+    }
+    return render(request, "clients/preview.html", context, status=400 if error else 200)
+
+
+@teacher_required
+def preview_run(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """The sample exchange, streamed over the session's socket (preview.js sends the line)."""
+    session = _get_preview_for_teacher(request, session_id)
+    line = request.session.get(PREVIEW_LINE_KEY.format(session_id=session.id), PREVIEW_LINE)
+    context = {
+        "session": session,
+        "client": session.client_profile,
+        "client_name": session.client_snapshot.get("name", "The client"),
+        "items": history_for_page(session),
+        "line": line,
+        # A fixed id per preview: a resent line (a reconnect, a reload) is never stored twice.
+        "client_msg_id": uuid.uuid5(session.id, "preview-line"),
+    }
+    return render(request, "clients/preview_run.html", context)
+
+
+@require_POST
+@login_required
+async def preview_end(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """End the preview once its reply is in, so a later test conversation starts afresh."""
+    user = await request.auser()
+    if not user.is_teacher:
+        raise PermissionDenied
+    session = await PracticeSession.objects.filter(
+        pk=session_id, student=user, preview__isnull=False
+    ).afirst()
+    if session is None:
+        raise Http404
+
+    async def nobody(event: dict) -> None:  # the preview page needs no session.ended fragment
+        return None
+
+    with contextlib.suppress(TurnRefused):  # already ended: a second tab, a resent request
+        await end_session(session_id=session.id, publish=nobody)
+    return JsonResponse({"status": "ended"})

@@ -1,0 +1,233 @@
+"""A session's transcript as files: JSON (complete, round-trips), CSV, Markdown and plain text.
+
+CSV cells are neutralised against spreadsheet formula injection (OWASP): a cell that starts with
+= + - @, a tab or a carriage return gets a leading apostrophe, so a student's message such as
+"=HYPERLINK(...)" shows as text in Excel or LibreOffice instead of running.
+"""
+
+import csv
+import io
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.text import slugify
+
+from conversations.models import Message
+from reviews.models import SessionReview
+from reviews.selectors import review_of
+from sessions_app.models import PracticeSession
+
+TRANSCRIPT_FORMAT = "rapport-transcript/v1"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = [
+    "sequence_number",
+    "role",
+    "speaker",
+    "timestamp",
+    "status",
+    "content",
+    "token_count",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_read_tokens",
+    "cost_usd",
+    "first_token_ms",
+    "total_ms",
+]
+RATINGS = (
+    "in_character_consistency",
+    "educational_appropriateness",
+    "response_relevance",
+    "conversation_flow",
+    "boundary_maintenance",
+)
+EXTENSIONS = {"json": "json", "csv": "csv", "markdown": "md", "text": "txt"}
+CONTENT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+}
+
+
+def export_filename(session: PracticeSession, fmt: str) -> str:
+    client = slugify(session.client_snapshot.get("name", "")) or "client"
+    return f"{client}-{session.started_at:%Y-%m-%d}-{str(session.pk)[:8]}.{EXTENSIONS[fmt]}"
+
+
+def _speaker(session: PracticeSession, role: str) -> str:
+    if role == Message.Role.CLIENT:
+        return session.client_snapshot.get("name", "Client")
+    if role == Message.Role.SYSTEM:
+        return "Support notice"
+    return session.student.display_name
+
+
+def transcript_data(session: PracticeSession) -> dict[str, Any]:
+    """Everything a transcript file says, as JSON-ready values (money as decimal strings)."""
+    messages = list(session.messages.order_by("sequence_number").prefetch_related("comments"))
+    review = review_of(session)
+    return {
+        "format": TRANSCRIPT_FORMAT,
+        "session": {
+            "id": str(session.pk),
+            "client": session.client_snapshot.get("name", ""),
+            "student": session.student.display_name,
+            "student_username": session.student.username,
+            "kind": session.kind,
+            "status": session.status,
+            "started_at": session.started_at.isoformat(),
+            "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+            "duration_seconds": int(session.duration.total_seconds()),
+            "model": session.model,
+            "prompt_version": session.prompt_version,
+            "demo_mode": session.demo_mode,
+            "total_tokens": session.total_tokens,
+            "input_tokens": session.input_tokens,
+            "output_tokens": session.output_tokens,
+            "cache_write_tokens": session.cache_write_tokens,
+            "cache_read_tokens": session.cache_read_tokens,
+            "cost_usd": str(session.estimated_cost),
+        },
+        "messages": [
+            {
+                "sequence_number": message.sequence_number,
+                "role": message.role,
+                "speaker": _speaker(session, message.role),
+                "timestamp": message.timestamp.isoformat(),
+                "status": message.status,
+                "content": message.content,
+                "token_count": message.token_count,
+                "input_tokens": message.input_tokens,
+                "output_tokens": message.output_tokens,
+                "cache_write_tokens": message.cache_write_tokens,
+                "cache_read_tokens": message.cache_read_tokens,
+                "cost_usd": str(message.cost),
+                "first_token_ms": message.first_token_ms,
+                "total_ms": message.total_ms,
+                "comments": [comment.text for comment in message.comments.all()],
+            }
+            for message in messages
+        ],
+        "review": _review_data(review),
+    }
+
+
+def _review_data(review: SessionReview | None) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {
+        "overall_note": review.overall_note,
+        "released_at": review.released_at.isoformat() if review.released_at else None,
+        "ratings": {name: getattr(review, name) for name in RATINGS},
+        "example": review.example,
+    }
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def transcript_load(text: str) -> dict[str, Any]:
+    """Read a JSON transcript back, money as Decimal and times as datetimes (for tools/tests)."""
+    data = json.loads(text)
+    if data.get("format") != TRANSCRIPT_FORMAT:
+        raise ValueError(f"Not a {TRANSCRIPT_FORMAT} file.")
+    session = data["session"]
+    session["cost_usd"] = Decimal(session["cost_usd"])
+    session["started_at"] = datetime.fromisoformat(session["started_at"])
+    if session["ended_at"]:
+        session["ended_at"] = datetime.fromisoformat(session["ended_at"])
+    for message in data["messages"]:
+        message["cost_usd"] = Decimal(message["cost_usd"])
+        message["timestamp"] = datetime.fromisoformat(message["timestamp"])
+    return data
+
+
+def neutralise(value: Any) -> Any:
+    """A cell a spreadsheet will show as text, never evaluate."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(data: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for message in data["messages"]:
+        writer.writerow([neutralise(message[column]) for column in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _header_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
+    session = data["session"]
+    return [
+        ("Client", session["client"]),
+        ("Student", session["student"]),
+        ("Kind", "Teacher test" if session["kind"] == "teacher_test" else "Practice"),
+        ("Status", session["status"]),
+        ("Started", session["started_at"]),
+        ("Ended", session["ended_at"] or "-"),
+        ("Tokens", str(session["total_tokens"])),
+        ("Cost (USD)", session["cost_usd"]),
+        ("Model", session["model"]),
+    ]
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    session = data["session"]
+    lines = [f"# Session with {_md(session['client'])}", ""]
+    lines += [f"- **{label}:** {_md(value)}" for label, value in _header_lines(data)]
+    lines.append("")
+    for message in data["messages"]:
+        meta = f"{message['timestamp']}"
+        if message["role"] == Message.Role.CLIENT:
+            meta += f" · {message['token_count']} tokens · ${message['cost_usd']}"
+        if message["status"] != Message.Status.COMPLETE:
+            meta += f" · {message['status']}"
+        lines.append(f"### {message['sequence_number']}. {_md(message['speaker'])}")
+        lines.append(f"*{meta}*")
+        lines.append("")
+        lines += [f"> {_md(line)}" if line else ">" for line in message["content"].splitlines()]
+        for comment in message["comments"]:
+            lines += ["", f"**Teacher's comment:** {_md(comment)}"]
+        lines.append("")
+    review = data["review"]
+    if review and review["overall_note"]:
+        lines += ["## Feedback", "", _md(review["overall_note"]), ""]
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """Plain text that Markdown shows as written: inline markup and raw HTML escaped."""
+    escaped = "".join("\\" + char if char in MD_SPECIAL else char for char in str(text))
+    return "\\" + escaped if escaped.startswith(MD_LINE_START) else escaped
+
+
+MD_SPECIAL = set("\\`*_[]<>|")
+MD_LINE_START = ("#", "-", "+", ">", "=")
+
+
+def to_text(data: dict[str, Any]) -> str:
+    session = data["session"]
+    lines = [f"Session with {session['client']}", "=" * 40]
+    lines += [f"{label}: {value}" for label, value in _header_lines(data)]
+    lines.append("")
+    for message in data["messages"]:
+        status = "" if message["status"] == Message.Status.COMPLETE else f" [{message['status']}]"
+        lines.append(f"[{message['sequence_number']}] {message['speaker']}{status}:")
+        lines += [f"    {line}" for line in message["content"].splitlines()]
+        for comment in message["comments"]:
+            lines.append(f"    (Teacher's comment: {comment})")
+        lines.append("")
+    review = data["review"]
+    if review and review["overall_note"]:
+        lines += ["Feedback", "-" * 8, review["overall_note"], ""]
+    return "\n".join(lines)
+
+
+RENDERERS = {"json": to_json, "csv": to_csv, "markdown": to_markdown, "text": to_text}

@@ -1,0 +1,155 @@
+"""Reads for the teacher's history and review pages.
+
+Every query here is a fixed number of queries whatever the number of rows: aggregates and
+annotations, never a query per session.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import CharField, Count, Q, QuerySet, Sum, TextField
+from django.utils import timezone
+
+from accounts.models import User
+from conversations.models import Message
+from monitoring.models import ErrorEvent
+from reviews.models import SessionReview
+from sessions_app.models import PracticeSession
+
+SAFETY_KIND = "safety.crisis"
+
+
+def sessions_for_teacher(*, teacher: User) -> QuerySet[PracticeSession]:
+    """The teacher's own tests and every session students held with the teacher's clients."""
+    return PracticeSession.objects.filter(client_profile__owner=teacher)
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    client: str = ""
+    student: str = ""
+    kind: str = ""
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def history_filter(
+    sessions: QuerySet[PracticeSession], filters: HistoryFilters
+) -> QuerySet[PracticeSession]:
+    if filters.client:
+        sessions = sessions.filter(client_profile_id=filters.client)
+    if filters.student:
+        sessions = sessions.filter(student_id=filters.student)
+    if filters.kind == "preview":
+        sessions = sessions.filter(preview__isnull=False)
+    elif filters.kind:
+        sessions = sessions.filter(kind=filters.kind)
+    if filters.status:
+        sessions = sessions.filter(status=filters.status)
+    if filters.date_from:
+        sessions = sessions.filter(started_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        sessions = sessions.filter(started_at__lt=_day_start(filters.date_to) + _ONE_DAY)
+    return sessions
+
+
+_ONE_DAY = timezone.timedelta(days=1)
+
+
+def history_rows(sessions: QuerySet[PracticeSession]) -> QuerySet[PracticeSession]:
+    """One query for a page of rows, with everything the table shows."""
+    return (
+        sessions.select_related("student", "client_profile", "review", "preview")
+        .annotate(
+            turns=Count("messages", filter=Q(messages__role=Message.Role.STUDENT), distinct=True),
+            safety_flags=Count(
+                "error_events", filter=Q(error_events__kind=SAFETY_KIND), distinct=True
+            ),
+        )
+        .order_by("-started_at")
+    )
+
+
+def history_totals(sessions: QuerySet[PracticeSession]) -> dict[str, Any]:
+    """Totals over every filtered session (not just the page): two queries."""
+    totals = sessions.aggregate(
+        sessions=Count("pk"),
+        tokens=Sum("total_tokens"),
+        cost=Sum("estimated_cost"),
+    )
+    turns = Message.objects.filter(
+        session__in=sessions.values("pk"), role=Message.Role.STUDENT
+    ).count()
+    return {
+        "sessions": totals["sessions"] or 0,
+        "turns": turns,
+        "tokens": totals["tokens"] or 0,
+        "cost": totals["cost"] or Decimal(0),
+    }
+
+
+def history_choices(*, teacher: User) -> dict[str, list[tuple[str, str]]]:
+    """The client and student options for the filters: only people and clients in the history."""
+    sessions = sessions_for_teacher(teacher=teacher)
+    clients = (
+        sessions.values_list("client_profile_id", "client_profile__name")
+        .distinct()
+        .order_by("client_profile__name")
+    )
+    students = (
+        User.objects.filter(practice_sessions__in=sessions.values("pk"))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    return {
+        "clients": [(str(pk), name) for pk, name in clients],
+        "students": [(str(user.pk), user.display_name) for user in students],
+    }
+
+
+def safety_flags(*, session: PracticeSession) -> QuerySet[ErrorEvent]:
+    return ErrorEvent.objects.filter(session=session, kind=SAFETY_KIND).order_by("created_at")
+
+
+def review_of(session: PracticeSession) -> SessionReview | None:
+    try:
+        return session.review
+    except SessionReview.DoesNotExist:
+        return None
+
+
+# The student's reflection is written on the student side (sessions_app). Until its model lands,
+# the review page shows one if the session has it under any of these names.
+REFLECTION_RELATIONS = ("reflection", "student_reflection")
+
+
+def reflection_of(session: PracticeSession) -> Any | None:
+    for name in REFLECTION_RELATIONS:
+        try:
+            found = getattr(session, name, None)
+        except ObjectDoesNotExist:  # a reverse one-to-one with no row
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+def reflection_items(reflection: Any) -> list[tuple[str, str]]:
+    """The reflection's written answers as (question, answer), whatever its fields are called."""
+    if reflection is None or not hasattr(reflection, "_meta"):
+        return []
+    items = []
+    for field in reflection._meta.fields:
+        if isinstance(field, (TextField, CharField)) and not field.choices:
+            value = getattr(reflection, field.attname, "")
+            if value:
+                items.append((str(field.verbose_name).capitalize(), str(value)))
+    return items

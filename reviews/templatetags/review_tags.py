@@ -1,0 +1,25 @@
+from datetime import timedelta
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration_short(value: timedelta | None) -> str:
+    """12 s, 4 min, 1 h 05 min."""
+    if value is None:
+        return "—"
+    seconds = max(int(value.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+@register.filter
+def field_of(form, name: str):
+    """{% with field=form|field_of:name %}: a bound field by a name held in a variable."""
+    return form[name]

@@ -1,0 +1,167 @@
+"""The review page: transcript, reflection, safety flags, the review form, comments, release."""
+
+from conftest import make_user
+from monitoring.models import ErrorEvent
+from reviews.models import MessageComment, SessionReview
+from reviews.selectors import reflection_items
+from sessions_app.services import session_start
+
+
+def url(session, suffix=""):
+    return f"/teach/sessions/{session.id}/{suffix}"
+
+
+def test_the_review_page_shows_the_transcript_with_costs(client, teacher, held_session):
+    client.force_login(teacher)
+    page = client.get(url(held_session)).content.decode()
+    assert "I don&#x27;t know. My roommate." in page
+    assert "1240 tokens · $0.0001234567 · first token 420 ms · full reply 1300 ms" in page
+    assert "Safety flags" not in page
+
+
+def test_safety_flags_are_shown_at_the_top(client, teacher, held_session):
+    first = held_session.messages.first()
+    ErrorEvent.objects.create(
+        kind="safety.crisis",
+        severity="warning",
+        message="looked like a crisis",
+        session=held_session,
+        details={"message_id": str(first.id), "sequence_number": 1},
+    )
+    ErrorEvent.objects.create(
+        kind="limit.rate", severity="warning", message="x", session=held_session
+    )
+    client.force_login(teacher)
+    page = client.get(url(held_session)).content.decode()
+    assert "Safety flags (1)" in page
+    assert page.index("Safety flags") < page.index("Transcript")
+    assert f'href="#msg-{first.id}"' in page
+
+
+def test_saving_the_review_and_ratings(client, teacher, held_session):
+    client.force_login(teacher)
+    data = {
+        "overall_note": "Good reflections.",
+        "in_character_consistency": "9",
+        "educational_appropriateness": "8",
+        "response_relevance": "7",
+        "conversation_flow": "6",
+        "boundary_maintenance": "10",
+        "example": "best",
+    }
+    response = client.post(url(held_session), data)
+    assert response.status_code == 302
+    review = SessionReview.objects.get(session=held_session)
+    assert review.reviewer == teacher
+    assert review.in_character_consistency == 9
+    assert review.boundary_maintenance == 10
+    assert review.example == "best"
+    assert review.released_at is None
+
+
+def test_a_rating_outside_1_to_10_is_refused_naming_it(client, teacher, held_session):
+    client.force_login(teacher)
+    response = client.post(url(held_session), {"conversation_flow": "11", "example": ""})
+    assert response.status_code == 400
+    assert "Conversation flow:" in response.content.decode()
+    assert not SessionReview.objects.exists()
+
+
+def test_comments_on_a_message(client, teacher, held_session):
+    message = held_session.messages.get(sequence_number=3)
+    client.force_login(teacher)
+    response = client.post(url(held_session, "comments/"), {"message": message.id, "text": "Nice."})
+    assert response["Location"].endswith(f"#msg-{message.id}")
+    comment = MessageComment.objects.get()
+    assert comment.message == message
+    assert "Nice." in client.get(url(held_session)).content.decode()
+    client.post(url(held_session, f"comments/{comment.id}/delete/"))
+    assert not MessageComment.objects.exists()
+
+
+def test_a_comment_on_another_sessions_message_is_404(client, teacher, student, held_session):
+    other = session_start(student=student, client=held_session.client_profile)
+    stray = other.messages.create(sequence_number=1, role="student", content="x")
+    client.force_login(teacher)
+    response = client.post(url(held_session, "comments/"), {"message": stray.id, "text": "No."})
+    assert response.status_code == 404
+    assert not MessageComment.objects.exists()
+
+
+def test_an_empty_comment_is_refused(client, teacher, held_session):
+    message = held_session.messages.first()
+    client.force_login(teacher)
+    client.post(url(held_session, "comments/"), {"message": message.id, "text": "  "})
+    assert not MessageComment.objects.exists()
+
+
+def test_release_and_withdraw(client, teacher, held_session):
+    client.force_login(teacher)
+    client.post(url(held_session, "release/"))
+    review = SessionReview.objects.get()
+    assert review.is_released
+    assert "Withdraw feedback" in client.get(url(held_session)).content.decode()
+    client.post(url(held_session, "withdraw/"))
+    review.refresh_from_db()
+    assert not review.is_released
+
+
+def test_a_test_conversation_cannot_be_released(client, teacher, client_profile):
+    test = session_start(student=teacher, client=client_profile, kind="teacher_test")
+    client.force_login(teacher)
+    client.post(url(test, "release/"))
+    assert not SessionReview.objects.filter(released_at__isnull=False).exists()
+
+
+def test_another_teacher_gets_404_everywhere(client, other_teacher, held_session):
+    client.force_login(other_teacher)
+    assert client.get(url(held_session)).status_code == 404
+    assert client.post(url(held_session, "release/")).status_code == 404
+    assert not SessionReview.objects.exists()
+
+
+def test_the_page_says_when_there_is_no_reflection(client, teacher, held_session):
+    client.force_login(teacher)
+    assert "has not written a reflection" in client.get(url(held_session)).content.decode()
+
+
+def test_reflection_items_reads_the_text_fields_of_any_reflection_model():
+    reflection = ErrorEvent(kind="k", severity="info", message="What I learned.")
+    items = dict(reflection_items(reflection))
+    assert items["Message"] == "What I learned."
+    assert reflection_items(None) == []
+
+
+def test_students_never_open_the_review_page(client, student, held_session):
+    client.force_login(student)
+    assert client.get(url(held_session)).status_code == 403
+
+
+def test_the_history_row_says_released(client, teacher, held_session):
+    client.force_login(teacher)
+    client.post(url(held_session, "release/"))
+    assert "<td>Released</td>" in client.get("/teach/sessions/").content.decode()
+
+
+def test_a_student_sees_feedback_only_once_released(client, teacher, student, held_session):
+    message = held_session.messages.get(sequence_number=1)
+    client.force_login(teacher)
+    client.post(url(held_session), {"overall_note": "Try reflecting first.", "example": ""})
+    client.post(url(held_session, "comments/"), {"message": message.id, "text": "Good opener."})
+    client.force_login(student)
+    before = client.get(f"/feedback/{held_session.id}/").content.decode()
+    assert "not released feedback" in before
+    assert "Try reflecting first." not in before
+    assert "Good opener." not in before
+    client.force_login(teacher)
+    client.post(url(held_session, "release/"))
+    client.force_login(student)
+    after = client.get(f"/feedback/{held_session.id}/").content.decode()
+    assert "Try reflecting first." in after
+    assert "Good opener." in after
+    assert "TEACHER-ONLY-NOTE" not in after
+
+
+def test_another_student_cannot_read_the_feedback(client, held_session):
+    client.force_login(make_user("nosy"))
+    assert client.get(f"/feedback/{held_session.id}/").status_code == 404

@@ -1,0 +1,258 @@
+import uuid
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from accounts.decorators import teacher_required
+from reviews import exports
+from reviews.forms import RATING_FIELDS, CommentForm, ReviewForm
+from reviews.models import MessageComment
+from reviews.selectors import (
+    HistoryFilters,
+    history_choices,
+    history_filter,
+    history_rows,
+    history_totals,
+    reflection_items,
+    reflection_of,
+    review_of,
+    safety_flags,
+    sessions_for_teacher,
+)
+from reviews.services import (
+    ReviewError,
+    comment_add,
+    comment_delete,
+    review_release,
+    review_save,
+    review_withdraw,
+)
+from sessions_app.models import PracticeSession
+
+PAGE_SIZE = 25
+EXPORT_RATE = "30/m"
+
+
+def _get_session_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> PracticeSession:
+    """A session with one of this teacher's clients; a 404 for anyone else, ids reveal nothing."""
+    return get_object_or_404(
+        sessions_for_teacher(teacher=request.user).select_related("student", "client_profile"),
+        pk=session_id,
+    )
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _uuid_or_blank(value: str) -> str:
+    try:
+        return str(uuid.UUID(value)) if value else ""
+    except ValueError:
+        return ""
+
+
+def _filters(request: HttpRequest) -> HistoryFilters:
+    query = request.GET
+    kinds = {*PracticeSession.Kind.values, "preview"}
+    student = query.get("student", "")
+    return HistoryFilters(
+        client=_uuid_or_blank(query.get("client", "")),
+        student=student if student.isdigit() else "",
+        kind=query.get("kind", "") if query.get("kind", "") in kinds else "",
+        status=query.get("status", "") if query.get("status", "") in PracticeSession.Status else "",
+        date_from=_date(query.get("from", "")),
+        date_to=_date(query.get("to", "")),
+    )
+
+
+@teacher_required
+def history(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    sessions = history_filter(sessions_for_teacher(teacher=request.user), filters)
+    page = Paginator(history_rows(sessions), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "totals": history_totals(sessions),
+        "filters": filters,
+        "choices": history_choices(teacher=request.user),
+        "kinds": [*PracticeSession.Kind.choices, ("preview", "Preview")],
+        "statuses": PracticeSession.Status.choices,
+        "query": query.urlencode(),
+    }
+    return render(request, "reviews/history.html", context)
+
+
+def _review_context(request: HttpRequest, session: PracticeSession, **extra) -> dict:
+    review = review_of(session)
+    reflection = reflection_of(session)
+    comments: dict[uuid.UUID, list[MessageComment]] = {}
+    if review is not None:
+        for comment in review.comments.all():
+            comments.setdefault(comment.message_id, []).append(comment)
+    items = [
+        (message, comments.get(message.pk, []))
+        for message in session.messages.order_by("sequence_number")
+    ]
+    context = {
+        "session": session,
+        "client_name": session.client_snapshot.get("name", "The client"),
+        "review": review,
+        "items": items,
+        "flags": safety_flags(session=session),
+        "reflection": reflection,
+        "reflection_items": reflection_items(reflection),
+        "form": ReviewForm(instance=review),
+        "comment_form": CommentForm(),
+        "rating_fields": RATING_FIELDS,
+        "formats": [
+            ("markdown", "Markdown"),
+            ("text", "Plain text"),
+            ("json", "JSON"),
+            ("csv", "CSV"),
+        ],
+    }
+    return context | extra
+
+
+@teacher_required
+def review(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    session = _get_session_for_teacher(request, session_id)
+    if request.method == "POST":
+        form = ReviewForm(request.POST, instance=review_of(session))
+        if form.is_valid():
+            review_save(session=session, reviewer=request.user, fields=form.cleaned_data)
+            messages.success(request, "Review saved.")
+            return redirect("reviews:review", session_id=session.pk)
+        context = _review_context(request, session, form=form)
+        return render(request, "reviews/review.html", context, status=400)
+    return render(request, "reviews/review.html", _review_context(request, session))
+
+
+@require_POST
+@teacher_required
+def comment_new(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    session = _get_session_for_teacher(request, session_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        message = session.messages.filter(pk=form.cleaned_data["message"]).first()
+        if message is None:
+            raise Http404
+        try:
+            comment_add(
+                session=session,
+                reviewer=request.user,
+                message=message,
+                text=form.cleaned_data["text"],
+            )
+        except ReviewError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Comment added to message {message.sequence_number}.")
+        return redirect(f"{_review_url(session)}#msg-{message.pk}")
+    errors = " ".join(error for errors in form.errors.values() for error in errors)
+    messages.error(request, errors)
+    return redirect("reviews:review", session_id=session.pk)
+
+
+def _review_url(session: PracticeSession) -> str:
+    return reverse("reviews:review", kwargs={"session_id": session.pk})
+
+
+@require_POST
+@teacher_required
+def comment_remove(request: HttpRequest, session_id: uuid.UUID, comment_id: int) -> HttpResponse:
+    session = _get_session_for_teacher(request, session_id)
+    comment = get_object_or_404(MessageComment, pk=comment_id, review__session=session)
+    comment_delete(comment=comment)
+    messages.success(request, "Comment deleted.")
+    return redirect("reviews:review", session_id=session.pk)
+
+
+@require_POST
+@teacher_required
+def release(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    session = _get_session_for_teacher(request, session_id)
+    try:
+        review_release(session=session, reviewer=request.user)
+    except ReviewError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Feedback released: {session.student.display_name} can read it.")
+    return redirect("reviews:review", session_id=session.pk)
+
+
+@require_POST
+@teacher_required
+def withdraw(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    session = _get_session_for_teacher(request, session_id)
+    review = review_of(session)
+    if review is not None and review.is_released:
+        review_withdraw(review=review)
+        messages.success(request, "Feedback withdrawn: the student no longer sees it.")
+    return redirect("reviews:review", session_id=session.pk)
+
+
+@teacher_required
+@ratelimit(key="user", rate=EXPORT_RATE, method="GET")
+def export(request: HttpRequest, session_id: uuid.UUID, fmt: str) -> HttpResponse:
+    if fmt not in exports.RENDERERS:
+        raise Http404
+    session = _get_session_for_teacher(request, session_id)
+    body = exports.RENDERERS[fmt](exports.transcript_data(session))
+    response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
+    filename = exports.export_filename(session, fmt)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@teacher_required
+@ratelimit(key="user", rate=EXPORT_RATE, method="GET")
+def printable(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """The transcript as a clean document: the browser's Print to PDF keeps only this."""
+    session = _get_session_for_teacher(request, session_id)
+    context = _review_context(request, session)
+    return render(request, "reviews/print.html", context)
+
+
+# --- The student's side -------------------------------------------------------------------------
+
+
+@login_required
+def feedback(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """The student's view of released feedback on their own session."""
+    session = get_object_or_404(
+        PracticeSession.objects.select_related("client_profile"),
+        pk=session_id,
+        student=request.user,
+        kind=PracticeSession.Kind.PRACTICE,
+    )
+    review = review_of(session)
+    released = review is not None and review.is_released
+    comments: dict[uuid.UUID, list[MessageComment]] = {}
+    if released:
+        for comment in review.comments.all():
+            comments.setdefault(comment.message_id, []).append(comment)
+    items = [
+        (message, comments.get(message.pk, []))
+        for message in session.messages.order_by("sequence_number")
+    ]
+    context = {
+        "session": session,
+        "client_name": session.client_snapshot.get("name", "The client"),
+        "review": review if released else None,
+        "items": items,
+    }
+    return render(request, "reviews/feedback.html", context)
