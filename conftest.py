@@ -7,8 +7,9 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NOTICE_VERSION, User
 from clients.models import ClientProfile
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
@@ -87,6 +88,8 @@ def empty_cache():
 
 
 def make_user(username: str, role: str = User.Role.STUDENT, **extra) -> User:
+    """A user who has read the first-login notice (pass notice_version="" for one who has not)."""
+    extra = {"notice_version": NOTICE_VERSION, "notice_acknowledged_at": timezone.now()} | extra
     user = User.objects.create_user(
         username=username, password="pw-" + username, role=role, **extra
     )

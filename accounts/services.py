@@ -6,10 +6,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import User
+from accounts.models import NOTICE_VERSION, User
 
 USER_CSV_COLUMNS = ("username", "role", "first_name", "last_name", "email")
 
@@ -101,3 +102,11 @@ def users_import(*, lines: Iterable[str]) -> list[ImportedUser]:
             ImportedUser(user=user, set_password_path=user_set_password_path(user=user))
         )
     return imported
+
+
+def notice_acknowledge(*, user: User, version: str = NOTICE_VERSION) -> User:
+    """Record that the user read this version of the first-login notice, and when."""
+    user.notice_version = version
+    user.notice_acknowledged_at = timezone.now()
+    user.save(update_fields=["notice_version", "notice_acknowledged_at"])
+    return user

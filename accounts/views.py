@@ -1,10 +1,15 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_ratelimit.decorators import ratelimit
+
+from accounts.models import NOTICE_VERSION
+from accounts.services import notice_acknowledge
 
 
 @login_required
@@ -16,6 +21,30 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_teacher:
         return redirect("clients:teacher_home")
     return redirect("practice:gallery")
+
+
+def _safe_next(request: HttpRequest, value: str) -> str:
+    allowed = url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return value if value and allowed else reverse("home")
+
+
+@login_required
+def notice(request: HttpRequest) -> HttpResponse:
+    """The first-login notice: what Rapport records and who reads it. Acknowledged once."""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    if request.method == "POST":
+        notice_acknowledge(user=request.user)
+        return redirect(next_url)
+    context = {
+        "next": next_url,
+        "version": NOTICE_VERSION,
+        "acknowledged": not request.user.needs_notice,
+        "retention": settings.NOTICE_RETENTION,
+        "contact": settings.NOTICE_CONTACT,
+    }
+    return render(request, "accounts/notice.html", context)
 
 
 @method_decorator(ratelimit(key="ip", rate="20/m", method="POST"), name="post")

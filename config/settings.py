@@ -55,6 +55,8 @@ MIDDLEWARE = [
     # Turns django-ratelimit's Ratelimited (a PermissionDenied) into RATELIMIT_VIEW's 429;
     # without it an over-limit request is an ordinary 403.
     "accounts.middleware.RatelimitMiddleware",
+    # Students and teachers read the first-login notice before anything else (accounts).
+    "accounts.middleware.NoticeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -237,6 +239,12 @@ MESSAGE_MAX_CHARS = 4000
 SOCKET_FRAMES_PER_SECOND = env_int("SOCKET_FRAMES_PER_SECOND", 10, minimum=1)
 
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120, minimum=1)
+# The first-login notice (accounts): how long transcripts are kept, and whom to ask.
+NOTICE_RETENTION = env_str(
+    "NOTICE_RETENTION",
+    "until the end of the academic year; then they are deleted",
+)
+NOTICE_CONTACT = env_str("NOTICE_CONTACT", "your course teacher")
 SUPPORT_TEXT = env_str(
     "SUPPORT_TEXT",
     "If you are going through something difficult yourself, please talk to someone you trust "

@@ -263,6 +263,8 @@ HTTP_CASES = [
     ),
     Case("accounts:logout", "GET", everyone(NOT_ALLOWED)),
     Case("accounts:logout", "POST", everyone(Redirect("/accounts/login/"))),
+    Case("accounts:notice", "GET", logged_in(OK)),
+    Case("accounts:notice", "POST", logged_in(Redirect("/")), label="acknowledge"),
     Case(
         "accounts:set_password",
         "GET",
