@@ -1,8 +1,8 @@
 """Who may open what: every URL pattern and every websocket route, as every kind of user.
 
-The tests enumerate the root URLconf (admin's patterns included) and
-conversations.routing.websocket_urlpatterns. A pattern with no row here fails, naming it, so a new
-view or route gets its rows the day it is written:
+The tests enumerate the root URLconf (admin's patterns included) and the websocket routes that
+config.asgi.application serves. A pattern with no row here fails, naming it, so a new view or
+route gets its rows the day it is written:
 
 - a view: add Case rows to HTTP_CASES, at least one GET row (405 if the view is POST-only) and a
   POST row for a view that takes POST; one row per kind of object that answers differently
@@ -43,7 +43,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from clients.models import ClientProfile
-from config.asgi import application, websocket_urlpatterns
+from config.asgi import application
 from conftest import make_client, make_user
 from conversations.models import Message
 from monitoring.models import ErrorEvent
@@ -689,8 +689,20 @@ class Route:
     route: str
 
 
-def socket_routes(patterns: list = websocket_urlpatterns, prefix: str = "") -> Iterator[Route]:
-    for entry in patterns:
+def served_socket_patterns() -> list:
+    """The routes of the URLRouter inside config.asgi.application's websocket stack: what the
+    server really serves, whichever module the patterns come from."""
+    app = application.application_mapping["websocket"]
+    while not isinstance(app, URLRouter):
+        inner = getattr(app, "application", None) or getattr(app, "inner", None)
+        if inner is None:
+            pytest.fail(f"No URLRouter found inside the websocket stack, at {app!r}")
+        app = inner
+    return app.routes
+
+
+def socket_routes(patterns: list | None = None, prefix: str = "") -> Iterator[Route]:
+    for entry in served_socket_patterns() if patterns is None else patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry.callback, URLRouter):
             yield from socket_routes(entry.callback.routes, route)
