@@ -251,15 +251,25 @@ SUPPORT_TEXT = env_str(
     "or contact your institution's student support service.",
 )
 
+# --- Monitoring -----------------------------------------------------------------------------
+# `manage.py prune_errors` deletes ErrorEvents older than this.
+ERROR_RETENTION_DAYS = env_int("ERROR_RETENTION_DAYS", 90, minimum=1)
+
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Unhandled errors become ErrorEvents for /monitor/errors/, written on a thread of its own.
+        "error_events": {"class": "monitoring.logging.DatabaseHandler", "level": "ERROR"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django.request": {"handlers": ["error_events"], "level": "ERROR"},
+        "conversations": {"handlers": ["error_events"]},
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "anthropic": {"level": "WARNING"},

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum, UUIDField
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
@@ -214,14 +214,23 @@ def error_groups(*, since: datetime.datetime | None = None) -> list[dict]:
             first_seen=Min("created_at"),
             last_seen=Max("created_at"),
             sessions=Count("session", distinct=True),
-            latest_session=Subquery(latest_session),
+            latest_session=Subquery(latest_session, output_field=UUIDField()),
         )
         .order_by("-last_seen")
     )
 
 
-def error_events(*, kind: str = "", severity: str = "", limit: int = 200) -> list[ErrorEvent]:
-    events = ErrorEvent.objects.select_related("user", "session").order_by("-created_at")
+def error_events(
+    *,
+    kind: str = "",
+    severity: str = "",
+    since: datetime.datetime | None = None,
+    limit: int = 200,
+) -> list[ErrorEvent]:
+    """The latest events, newest first, at most `limit`."""
+    events = ErrorEvent.objects.select_related("user").order_by("-created_at")
+    if since is not None:
+        events = events.filter(created_at__gte=since)
     if kind:
         events = events.filter(kind=kind)
     if severity:

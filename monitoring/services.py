@@ -1,4 +1,7 @@
+import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from monitoring.models import ErrorEvent
 
@@ -22,3 +25,10 @@ def error_record(
         status_code=status_code,
         details=details or {},
     )
+
+
+def errors_prune(*, older_than_days: int, now: datetime.datetime | None = None) -> int:
+    """Delete ErrorEvents recorded more than `older_than_days` ago; returns how many."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=older_than_days)
+    deleted, _ = ErrorEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -7,6 +7,7 @@ app_name = "monitoring"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("live/", views.live, name="live"),
+    path("errors/", views.errors, name="errors"),
     path("sessions/", views.session_list, name="sessions"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session"),
 ]

@@ -1,4 +1,5 @@
 import asyncio
+import datetime
 import logging
 import uuid
 from uuid import UUID
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from accounts.decorators import staff_required
@@ -107,3 +109,29 @@ def session_detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
         "errors": ErrorEvent.objects.filter(session=session).order_by("created_at"),
     }
     return render(request, "monitoring/session_detail.html", context)
+
+
+ERROR_PERIODS = {"day": 1, "week": 7, "month": 30, "all": None}
+
+
+@staff_required
+def errors(request: HttpRequest) -> HttpResponse:
+    period = request.GET.get("period", "week")
+    if period not in ERROR_PERIODS:
+        period = "week"
+    days = ERROR_PERIODS[period]
+    since = timezone.now() - datetime.timedelta(days=days) if days else None
+    kind = request.GET.get("kind", "")[:64]
+    severity = request.GET.get("severity", "")
+    if severity not in ErrorEvent.Severity.values:
+        severity = ""
+    context = {
+        "groups": selectors.error_groups(since=since),
+        "events": selectors.error_events(kind=kind, severity=severity, since=since),
+        "period": period,
+        "periods": list(ERROR_PERIODS),
+        "kind": kind,
+        "severity": severity,
+        "severities": ErrorEvent.Severity.choices,
+    }
+    return render(request, "monitoring/errors.html", context)

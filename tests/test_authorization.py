@@ -341,6 +341,7 @@ HTTP_CASES = [
     ),
     Case("monitoring:dashboard", "GET", staff_only(OK)),
     Case("monitoring:live", "GET", staff_only(OK)),
+    Case("monitoring:errors", "GET", staff_only(OK)),
     Case("monitoring:sessions", "GET", staff_only(OK)),
     Case("monitoring:session", "GET", staff_only(OK), active_session, "a session"),
     Case("monitoring:session", "GET", staff_only(NOT_FOUND), unknown_session, "no such session"),

@@ -1,0 +1,93 @@
+import asyncio
+import logging
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import path
+
+from conftest import make_user
+from monitoring.logging import DatabaseHandler, event_fields
+from monitoring.models import ErrorEvent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _handler() -> DatabaseHandler:
+    handler = next(
+        h for h in logging.getLogger("django.request").handlers if isinstance(h, DatabaseHandler)
+    )
+    return handler
+
+
+def broken_view(request):
+    raise RuntimeError("kaboom")
+
+
+urlpatterns = [path("broken/", broken_view)]
+
+
+def test_an_unhandled_view_error_becomes_a_critical_event(settings):
+    settings.ROOT_URLCONF = __name__
+    user = make_user("sta-handler", is_staff=True)
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    assert client.get("/broken/").status_code == 500
+    _handler().flush()
+    event = ErrorEvent.objects.get()
+    assert event.kind == "server.error"
+    assert event.severity == ErrorEvent.Severity.CRITICAL
+    assert event.status_code == 500
+    assert event.details["path"] == "/broken/"
+    assert event.details["exception"] == "RuntimeError"
+    assert "kaboom" in event.details["traceback"]
+    assert event.user_id == user.pk
+
+
+def test_an_event_logged_in_a_transaction_that_rolls_back_is_kept():
+    handler = DatabaseHandler()
+    logger = logging.getLogger("monitoring.tests.rollback")
+    logger.addHandler(handler)
+    try:
+        with transaction.atomic():
+            logger.error("inside a doomed transaction")
+            transaction.set_rollback(True)
+        handler.flush()
+    finally:
+        logger.removeHandler(handler)
+    assert ErrorEvent.objects.get().message == "inside a doomed transaction"
+
+
+async def test_logging_from_the_event_loop_never_touches_the_orm_there():
+    handler = DatabaseHandler()
+    logger = logging.getLogger("monitoring.tests.loop")
+    logger.addHandler(handler)
+    try:
+        logger.error("from a task: %s", "boom")  # SynchronousOnlyOperation if it wrote here
+        await asyncio.to_thread(handler.flush)
+    finally:
+        logger.removeHandler(handler)
+    assert (await ErrorEvent.objects.aget()).message == "from a task: boom"
+
+
+def test_a_failed_write_goes_to_stderr_and_logging_goes_on(monkeypatch, capsys):
+    handler = DatabaseHandler()
+
+    def fail(fields):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr("monitoring.logging.write_event", fail)
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "lost", None, None)
+    handler.emit(record)
+    handler.flush()
+    assert "database down" in capsys.readouterr().err
+
+
+def test_the_fields_of_a_record_without_a_request():
+    record = logging.LogRecord(
+        "conversations.engine", logging.ERROR, __file__, 1, "x %s", ("y",), None
+    )
+    fields = event_fields(record)
+    assert fields["kind"] == "server.task_error"
+    assert fields["message"] == "x y"
+    assert fields["user_id"] is None
