@@ -101,10 +101,17 @@ class ReplyPlan:
     model: str
 
 
+class TimeUp(TurnRefused):
+    def __init__(self) -> None:
+        super().__init__("time_up", TIME_UP)
+
+
 def _locked_active_session(session_id: UUID) -> PracticeSession:
     session = PracticeSession.objects.select_for_update().get(pk=session_id)
     if session.status != PracticeSession.Status.ACTIVE:
         raise TurnRefused("session_ended", "This session has ended. Start a new one to go on.")
+    if session.time_is_up():
+        raise TimeUp
     return session
 
 
@@ -459,24 +466,26 @@ def _start_reply(plan: ReplyPlan, publish: Publish, started: float) -> asyncio.T
 # --- What the consumer calls ----------------------------------------------------------------
 
 
-async def _end_if_time_is_up(session_id: UUID, publish: Publish) -> None:
+def _ending_when_time_is_up(accept: Callable[..., Awaitable]) -> Callable[..., Awaitable]:
     """Past the client's time limit no turn is taken: the session ends, every socket hears."""
-    session = await PracticeSession.objects.only("status", "started_at", "client_snapshot").aget(
-        pk=session_id
-    )
-    if not (session.is_active and session.time_is_up()):
-        return
-    with contextlib.suppress(TurnRefused):  # ended by another tab meanwhile
-        await end_session(session_id=session_id, publish=publish)
-    raise TurnRefused("time_up", TIME_UP)
+
+    async def wrapped(*, session_id: UUID, publish: Publish, **kwargs):
+        try:
+            return await accept(session_id=session_id, publish=publish, **kwargs)
+        except TimeUp:
+            with contextlib.suppress(TurnRefused):  # ended by another tab meanwhile
+                await end_session(session_id=session_id, publish=publish)
+            raise
+
+    return wrapped
 
 
+@_ending_when_time_is_up
 async def student_message(
     *, session_id: UUID, user_id: int, content: str, client_msg_id: UUID, publish: Publish
 ) -> list[dict]:
     """Store the turn and start the reply. Returns events for the sender only (a repeat)."""
     started = time.monotonic()
-    await _end_if_time_is_up(session_id, publish)
     accepted = await _accept_turn(session_id, user_id, content, client_msg_id)
     if accepted.plan is None:
         return [message_event(message) for message in accepted.stored]
@@ -486,9 +495,9 @@ async def student_message(
     return []
 
 
+@_ending_when_time_is_up
 async def retry_reply(*, session_id: UUID, user_id: int, publish: Publish) -> None:
     started = time.monotonic()
-    await _end_if_time_is_up(session_id, publish)
     plan = await _accept_retry(session_id, user_id)
     _start_reply(plan, publish, started)
 
