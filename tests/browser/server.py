@@ -37,6 +37,13 @@ LOGIN_PATH = "/accounts/login/"
 WITHHELD_ENV = ("ANTHROPIC_API_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "PYTEST_CURRENT_TEST")
 
 
+ACKNOWLEDGE_DEMO_NOTICES = (
+    "from accounts.models import User\n"
+    "from accounts.services import notice_acknowledge\n"
+    "for user in User.objects.all():\n"
+    "    notice_acknowledge(user=user)\n"
+)
+
 # The server is on 127.0.0.1: never ask a proxy from the environment for it.
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -325,6 +332,9 @@ class LiveServers:
             env = server_env(template, f"rapport-browser-{self.run_id}-seed", {})
             manage(env, "migrate", "--noinput")
             manage(env, "seed_demo")
+            # The demo logins have read the first-login notice; a test that wants to see the
+            # notice makes a user of its own.
+            manage(env, "shell", "--command", ACKNOWLEDGE_DEMO_NOTICES)
         return self._template
 
     def stop_all(self) -> None:

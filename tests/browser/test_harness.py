@@ -28,7 +28,9 @@ def test_a_user_made_through_the_shell_can_log_in(
 ) -> None:
     app_server.shell(
         "from accounts.models import User\n"
-        "User.objects.create_user('harness-teacher', password='rapport-demo', role='teacher')"
+        "from accounts.services import notice_acknowledge\n"
+        "notice_acknowledge(user=User.objects.create_user("
+        "'harness-teacher', password='rapport-demo', role='teacher'))"
     )
 
     login(page, "harness-teacher")
