@@ -204,6 +204,8 @@ def new_page(
     try:
         if _failed(request.node):
             _save_artifacts(request.node, pages)
+        else:  # what an earlier failure left would only mislead
+            shutil.rmtree(_artifact_dir(request.node), ignore_errors=True)
     finally:
         pages.close()
 
