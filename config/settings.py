@@ -286,7 +286,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django.request": {"handlers": ["error_events"], "level": "ERROR"},
+        "django.request": {"handlers": ["error_events"]},
         "conversations": {"handlers": ["error_events"]},
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
