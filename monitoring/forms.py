@@ -48,3 +48,22 @@ class DateRangeForm(forms.Form):
         if since and until and (until - since) > datetime.timedelta(days=366):
             raise forms.ValidationError("Choose at most a year.")
         return data
+
+
+class DailyForm(DateRangeForm):
+    practice_only = forms.BooleanField(
+        required=False, label="Practice sessions only (no teacher tests, no demo mode)"
+    )
+
+
+DEFAULT_DAYS = 14
+
+
+def date_range(form: DateRangeForm, *, default_days: int = DEFAULT_DAYS):
+    """The form's range, or the last `default_days` days ending today (TIME_ZONE)."""
+    from django.utils import timezone
+
+    data = form.cleaned_data if form.is_valid() else {}
+    until = data.get("until") or timezone.localdate()
+    since = data.get("since") or until - datetime.timedelta(days=default_days - 1)
+    return since, until, data

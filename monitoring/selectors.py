@@ -8,8 +8,8 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum, UUIDField
-from django.db.models.functions import TruncMinute
+from django.db.models import Avg, Count, Max, Min, OuterRef, Q, Subquery, Sum, UUIDField
+from django.db.models.functions import TruncDate, TruncMinute
 from django.utils import timezone
 
 from conversations.models import Message
@@ -30,6 +30,14 @@ def percentile(values: list[int], fraction: float) -> int | None:
     ordered = sorted(values)
     rank = min(len(ordered), max(1, math.ceil(fraction * len(ordered))))
     return ordered[rank - 1]
+
+
+MONEY_PLACES = Decimal("1e-10")
+
+
+def money(value: Decimal | None) -> Decimal:
+    """Sums come back with the database's precision (SQLite: many places); keep the model's."""
+    return (value or Decimal(0)).quantize(MONEY_PLACES)
 
 
 def average(values: list[int]) -> int | None:
@@ -288,3 +296,141 @@ def message_counts(session_ids: list) -> dict:
         .order_by()
     )
     return {row["session_id"]: row["n"] for row in rows}
+
+
+# --- Daily metrics --------------------------------------------------------------------------
+
+
+@dataclass
+class Day:
+    day: datetime.date
+    sessions_created: int = 0
+    conversations_completed: int = 0
+    messages_sent: int = 0  # student turns
+    replies: int = 0  # client replies, any status
+    tokens: int = 0
+    cost: Decimal = Decimal(0)
+    errors: int = 0
+    critical_errors: int = 0
+    first_token_avg_ms: int | None = None
+    full_reply_avg_ms: int | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "date": self.day.isoformat(),
+            "sessions_created": self.sessions_created,
+            "conversations_completed": self.conversations_completed,
+            "messages_sent": self.messages_sent,
+            "replies": self.replies,
+            "tokens_used": self.tokens,
+            "cost_usd": str(self.cost),
+            "errors": self.errors,
+            "critical_errors": self.critical_errors,
+            "first_token_avg_ms": self.first_token_avg_ms,
+            "full_reply_avg_ms": self.full_reply_avg_ms,
+        }
+
+
+def _by_day(queryset, field_name: str, **aggregates) -> dict[datetime.date, dict]:
+    zone = timezone.get_current_timezone()
+    rows = (
+        queryset.annotate(day=TruncDate(field_name, tzinfo=zone))
+        .values("day")
+        .annotate(**aggregates)
+        .order_by("day")
+    )
+    return {row["day"]: row for row in rows}
+
+
+def daily_metrics(
+    *, since: datetime.date, until: datetime.date, practice_only: bool = False
+) -> list[Day]:
+    """One row per day from `since` to `until` (inclusive, days in TIME_ZONE), in four queries.
+
+    practice_only leaves out teacher tests and demo-mode sessions (the pilot's numbers)."""
+    start, end = day_bounds(since)[0], day_bounds(until)[1]
+    sessions = PracticeSession.objects.all()
+    messages = Message.objects.filter(timestamp__gte=start, timestamp__lt=end)
+    errors = ErrorEvent.objects.filter(created_at__gte=start, created_at__lt=end)
+    if practice_only:
+        sessions = sessions.filter(kind=PracticeSession.Kind.PRACTICE, demo_mode=False)
+        messages = messages.filter(
+            session__kind=PracticeSession.Kind.PRACTICE, session__demo_mode=False
+        )
+        errors = errors.exclude(session__kind=PracticeSession.Kind.TEACHER_TEST).exclude(
+            session__demo_mode=True
+        )
+    created = _by_day(
+        sessions.filter(started_at__gte=start, started_at__lt=end), "started_at", n=Count("id")
+    )
+    completed = _by_day(
+        sessions.filter(
+            status=PracticeSession.Status.COMPLETED, ended_at__gte=start, ended_at__lt=end
+        ),
+        "ended_at",
+        n=Count("id"),
+    )
+    complete_reply = Q(role=Message.Role.CLIENT, status=Message.Status.COMPLETE)
+    usage = _by_day(
+        messages,
+        "timestamp",
+        sent=Count("id", filter=Q(role=Message.Role.STUDENT)),
+        replies=Count("id", filter=Q(role=Message.Role.CLIENT)),
+        tokens=Sum("token_count"),
+        cost=Sum("cost"),
+        first=Avg("first_token_ms", filter=complete_reply),
+        full=Avg("total_ms", filter=complete_reply),
+    )
+    failures = _by_day(
+        errors,
+        "created_at",
+        n=Count("id"),
+        critical=Count("id", filter=Q(severity=ErrorEvent.Severity.CRITICAL)),
+    )
+    days = []
+    day = since
+    while day <= until:
+        row = usage.get(day, {})
+        days.append(
+            Day(
+                day=day,
+                sessions_created=created.get(day, {}).get("n", 0),
+                conversations_completed=completed.get(day, {}).get("n", 0),
+                messages_sent=row.get("sent", 0),
+                replies=row.get("replies", 0),
+                tokens=row.get("tokens") or 0,
+                cost=money(row.get("cost")),
+                errors=failures.get(day, {}).get("n", 0),
+                critical_errors=failures.get(day, {}).get("critical", 0),
+                first_token_avg_ms=None if row.get("first") is None else round(row["first"]),
+                full_reply_avg_ms=None if row.get("full") is None else round(row["full"]),
+            )
+        )
+        day += datetime.timedelta(days=1)
+    return days
+
+
+def daily_totals(days: list[Day]) -> Day:
+    """The range as one row; latency averaged over days weighted by replies."""
+    total = Day(day=days[0].day if days else timezone.localdate())
+    weighted_first = weighted_full = weight = 0
+    for day in days:
+        for name in (
+            "sessions_created",
+            "conversations_completed",
+            "messages_sent",
+            "replies",
+            "tokens",
+            "cost",
+            "errors",
+            "critical_errors",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(day, name))
+        if day.first_token_avg_ms is not None:
+            weighted_first += day.first_token_avg_ms * day.replies
+            weighted_full += (day.full_reply_avg_ms or 0) * day.replies
+            weight += day.replies
+    if weight:
+        total.first_token_avg_ms = round(weighted_first / weight)
+        total.full_reply_avg_ms = round(weighted_full / weight)
+    return total

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("live/", views.live, name="live"),
     path("errors/", views.errors, name="errors"),
+    path("daily/", views.daily, name="daily"),
     path("sessions/", views.session_list, name="sessions"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session"),
 ]

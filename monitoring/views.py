@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from accounts.decorators import staff_required
 from conversations.models import Message
 from monitoring import selectors
-from monitoring.forms import SessionFilterForm
+from monitoring.forms import DailyForm, SessionFilterForm, date_range
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
 
@@ -135,3 +135,22 @@ def errors(request: HttpRequest) -> HttpResponse:
         "severities": ErrorEvent.Severity.choices,
     }
     return render(request, "monitoring/errors.html", context)
+
+
+@staff_required
+def daily(request: HttpRequest) -> HttpResponse:
+    form = DailyForm(request.GET or None)
+    since, until, data = date_range(form)
+    days = selectors.daily_metrics(
+        since=since, until=until, practice_only=bool(data.get("practice_only"))
+    )
+    context = {
+        "form": form,
+        "days": list(reversed(days)),
+        "totals": selectors.daily_totals(days),
+        "since": since,
+        "until": until,
+        "time_zone": timezone.get_current_timezone_name(),
+        "query": _filter_query(request),
+    }
+    return render(request, "monitoring/daily.html", context)
