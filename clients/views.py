@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from accounts.decorators import student_required, teacher_required
+from accounts.decorators import teacher_required
 from clients.cards import CardError, card_from_client, cards_parse
 from clients.forms import ClientForm
 from clients.models import ClientProfile
@@ -61,12 +61,6 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
         .order_by("name")
     )
     return render(request, "clients/teacher_home.html", {"clients": clients})
-
-
-@student_required
-def gallery(request: HttpRequest) -> HttpResponse:
-    clients = ClientProfile.objects.filter(is_published=True).order_by("name")
-    return render(request, "clients/gallery.html", {"clients": clients})
 
 
 # --- Writing clients ----------------------------------------------------------------------------

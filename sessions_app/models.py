@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -84,3 +85,53 @@ class PracticeSession(models.Model):
     def duration(self):
         end = self.ended_at or self.last_activity_at
         return end - self.started_at
+
+
+class SessionReflection(models.Model):
+    """The student's own look back at a session, written on the complete page."""
+
+    session = models.OneToOneField(
+        PracticeSession, on_delete=models.PROTECT, related_name="reflection"
+    )
+    went_well = models.TextField("What went well", blank=True)
+    was_hard = models.TextField("What was hard", blank=True)
+    do_differently = models.TextField("What I would do differently", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Reflection on {self.session}"
+
+
+RATING_1_TO_5 = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class SessionFeedback(models.Model):
+    """The student's feedback on Rapport itself after a session (the seed's questions)."""
+
+    session = models.OneToOneField(
+        PracticeSession, on_delete=models.PROTECT, related_name="student_feedback"
+    )
+    ease_of_use = models.PositiveSmallIntegerField(
+        "How easy was Rapport to use?", validators=RATING_1_TO_5
+    )
+    learning_value = models.PositiveSmallIntegerField(
+        "How much did you learn from this session?", validators=RATING_1_TO_5
+    )
+    helped = models.TextField("What helped", blank=True)
+    confusing = models.TextField("What was confusing", blank=True)
+    suggestions = models.TextField("Suggestions", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ease_of_use__gte=1, ease_of_use__lte=5)
+                & models.Q(learning_value__gte=1, learning_value__lte=5),
+                name="session_feedback_ratings_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback after {self.session}"

@@ -13,7 +13,7 @@ from accounts.models import User
 from clients.cards import card_from_client
 from clients.models import ClientProfile
 from conversations.models import Message
-from sessions_app.models import PracticeSession
+from sessions_app.models import PracticeSession, SessionFeedback, SessionReflection
 
 
 class SessionError(Exception):
@@ -146,3 +146,14 @@ def sessions_abandon_stale(*, idle_minutes: int | None = None) -> int:
     return PracticeSession.objects.filter(
         status=PracticeSession.Status.ACTIVE, last_activity_at__lt=now - idle
     ).update(status=PracticeSession.Status.ABANDONED, ended_at=now)
+
+
+@transaction.atomic
+def session_reflect(
+    *, session: PracticeSession, reflection: dict[str, str], feedback: dict[str, object]
+) -> None:
+    """Save (or replace) the student's reflection and feedback on an ended session."""
+    if session.status == PracticeSession.Status.ACTIVE:
+        raise SessionError("End the session before writing a reflection.")
+    SessionReflection.objects.update_or_create(session=session, defaults=reflection)
+    SessionFeedback.objects.update_or_create(session=session, defaults=feedback)

@@ -2,19 +2,28 @@ import contextlib
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from accounts.decorators import student_required
 from clients.models import ClientProfile
 from clients.prompts import PROMPT_VERSION
 from conversations.consumers import session_publisher
 from conversations.engine import TurnRefused, end_session, history_for_page, provider_is_demo
 from conversations.models import Message
-from sessions_app.models import PracticeSession
-from sessions_app.services import session_start
+from reviews.models import MessageComment, SessionReview
+from sessions_app.forms import FeedbackForm, ReflectionForm
+from sessions_app.models import PracticeSession, SessionFeedback, SessionReflection
+from sessions_app.services import session_reflect, session_start
+
+SESSIONS_PER_PAGE = 10
 
 
 def _get_session_for_user(request: HttpRequest, session_id: uuid.UUID) -> PracticeSession:
@@ -45,6 +54,10 @@ def start(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     active = PracticeSession.objects.filter(
         student=request.user, client_profile=client, status=PracticeSession.Status.ACTIVE
     ).first()
+    if active is None and client.content_warnings and not request.POST.get("confirmed"):
+        # The content warnings come first: a confirmation page whose form starts for real.
+        context = {"client": client, "active": None, "confirming": True}
+        return render(request, "clients/practice_client.html", context)
     if active is None:
         active = session_start(
             student=request.user,
@@ -58,16 +71,49 @@ def start(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """The live conversation while the session is active; afterwards its read-only record."""
     session = _get_session_for_user(request, session_id)
+    if not session.is_active:
+        return _record(request, session)
     items = history_for_page(session)
+    deadline = session.deadline
     context = {
         "session": session,
         "items": items,
         "client_name": session.client_snapshot.get("name", "The client"),
         "replying": any(item.status == Message.Status.STREAMING for item in items),
         "max_chars": settings.MESSAGE_MAX_CHARS,
+        "elapsed_seconds": int((timezone.now() - session.started_at).total_seconds()),
+        "limit_seconds": int(session.time_limit.total_seconds()) if deadline else "",
     }
     return render(request, "sessions_app/conversation.html", context)
+
+
+def _released_review(session: PracticeSession) -> SessionReview | None:
+    return SessionReview.objects.filter(session=session, released_at__isnull=False).first()
+
+
+def _record(request: HttpRequest, session: PracticeSession) -> HttpResponse:
+    """An ended session: the transcript, the teacher's released feedback beside the messages."""
+    review = _released_review(session)
+    comments: dict[uuid.UUID, list[MessageComment]] = {}
+    if review is not None:
+        for comment in MessageComment.objects.filter(review=review):
+            comments.setdefault(comment.message_id, []).append(comment)
+    items = [(m, comments.get(m.pk, [])) for m in history_for_page(session)]
+    context = {
+        "session": session,
+        "client_name": session.client_snapshot.get("name", "The client"),
+        "items": items,
+        "review": review,
+        "reflection": SessionReflection.objects.filter(session=session).first(),
+        "turns": _turn_count(session),
+    }
+    return render(request, "sessions_app/record.html", context)
+
+
+def _turn_count(session: PracticeSession) -> int:
+    return session.messages.filter(role=Message.Role.STUDENT).count()
 
 
 @require_POST
@@ -88,7 +134,44 @@ async def end(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 def complete(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """The session is saved: how long, how many turns; then reflection and feedback."""
     session = _get_session_for_user(request, session_id)
     if session.is_active:
         return redirect("sessions:detail", session_id=session.id)
-    return render(request, "sessions_app/complete.html", {"session": session})
+    reflection = SessionReflection.objects.filter(session=session).first()
+    feedback = SessionFeedback.objects.filter(session=session).first()
+    data = request.POST if request.method == "POST" else None
+    reflection_form = ReflectionForm(data, instance=reflection, prefix="reflection")
+    feedback_form = FeedbackForm(data, instance=feedback, prefix="feedback")
+    if data is not None and reflection_form.is_valid() and feedback_form.is_valid():
+        session_reflect(
+            session=session,
+            reflection=reflection_form.cleaned_data,
+            feedback=feedback_form.cleaned_data,
+        )
+        messages.success(request, "Your reflection and feedback are saved. Thank you.")
+        return redirect("sessions:complete", session_id=session.id)
+    context = {
+        "session": session,
+        "client_name": session.client_snapshot.get("name", "The client"),
+        "turns": _turn_count(session),
+        "reflection_form": reflection_form,
+        "feedback_form": feedback_form,
+        "saved": reflection is not None,
+    }
+    return render(request, "sessions_app/complete.html", context)
+
+
+@student_required
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    """The student's own sessions, newest first, with whether feedback has been released."""
+    sessions = (
+        PracticeSession.objects.filter(student=request.user)
+        .annotate(
+            turns=Count("messages", filter=Q(messages__role=Message.Role.STUDENT)),
+            feedback_released=Count("review", filter=Q(review__released_at__isnull=False)),
+        )
+        .order_by("-started_at")
+    )
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "sessions_app/my_sessions.html", {"page": page})
