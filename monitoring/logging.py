@@ -32,6 +32,13 @@ class DatabaseHandler(logging.Handler):
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        # django.request also logs every 5xx a view returns on purpose (healthz's 503): only an
+        # exception that escaped a view is an unhandled error.
+        if record.name == "django.request" and not record.exc_info:
+            return False
+        return super().filter(record)
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self._ensure_worker()

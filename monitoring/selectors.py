@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Min, OuterRef, Q, Subquery, Sum, UUIDField
 from django.db.models.functions import TruncDate, TruncMinute
 from django.utils import timezone
@@ -342,12 +343,40 @@ def _by_day(queryset, field_name: str, **aggregates) -> dict[datetime.date, dict
     return {row["day"]: row for row in rows}
 
 
+DAILY_CACHE_SECONDS = 3600
+
+
+def _daily_key(day: datetime.date, practice_only: bool) -> str:
+    zone = timezone.get_current_timezone_name()
+    return f"monitoring:daily:v1:{zone}:{day.isoformat()}:{int(practice_only)}"
+
+
 def daily_metrics(
     *, since: datetime.date, until: datetime.date, practice_only: bool = False
 ) -> list[Day]:
-    """One row per day from `since` to `until` (inclusive, days in TIME_ZONE), in four queries.
+    """One row per day from `since` to `until` (inclusive, days in TIME_ZONE).
 
-    practice_only leaves out teacher tests and demo-mode sessions (the pilot's numbers)."""
+    practice_only leaves out teacher tests and demo-mode sessions (the pilot's numbers).
+    Finished days hardly change, so they are kept in the cache for an hour: a repeat visit
+    aggregates only today. A cold range costs four queries over the whole range."""
+    today = timezone.localdate()
+    past = [since + datetime.timedelta(days=n) for n in range((until - since).days + 1)]
+    past = [day for day in past if day < today]
+    keys = {day: _daily_key(day, practice_only) for day in past}
+    found = cache.get_many(list(keys.values())) if keys else {}
+    rows = {day: found[key] for day, key in keys.items() if key in found}
+    missing = [day for day in past if day not in rows]
+    if missing:
+        computed = _daily_rows(since=missing[0], until=missing[-1], practice_only=practice_only)
+        fresh = {row.day: row for row in computed}
+        rows |= fresh
+        cache.set_many({keys[day]: row for day, row in fresh.items()}, timeout=DAILY_CACHE_SECONDS)
+    if since <= today <= until:
+        rows[today] = _daily_rows(since=today, until=today, practice_only=practice_only)[0]
+    return [rows[day] for day in sorted(rows)]
+
+
+def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bool) -> list[Day]:
     start, end = day_bounds(since)[0], day_bounds(until)[1]
     sessions = PracticeSession.objects.all()
     messages = Message.objects.filter(timestamp__gte=start, timestamp__lt=end)

@@ -148,3 +148,17 @@ def test_the_command_takes_a_date(db):
 def test_the_command_refuses_a_silly_number_of_days():
     with pytest.raises(CommandError, match="between 1 and 366"):
         call_command("daily_report", "--days", "0")
+
+
+def test_finished_days_come_from_the_cache_and_today_is_live(practice_session, client_profile):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    today = timezone.localdate()
+    before = daily_metrics(since=yesterday, until=today)
+    assert [d.sessions_created for d in before] == [0, 1]
+    moved = session_start(student=practice_session.student, client=client_profile)
+    _move(moved, timezone.now() - datetime.timedelta(days=1))
+    session_start(student=practice_session.student, client=client_profile)
+    with CaptureQueriesContext(connection) as queries:
+        after = daily_metrics(since=yesterday, until=today)
+    assert [d.sessions_created for d in after] == [0, 2]  # yesterday as cached, today live
+    assert len(queries) == 4

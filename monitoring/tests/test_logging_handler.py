@@ -91,3 +91,16 @@ def test_the_fields_of_a_record_without_a_request():
     assert fields["kind"] == "server.task_error"
     assert fields["message"] == "x y"
     assert fields["user_id"] is None
+
+
+def test_a_5xx_a_view_returns_on_purpose_is_not_recorded(client, monkeypatch):
+    from monitoring import views
+
+    class Broken:
+        def cursor(self):
+            raise RuntimeError("down")
+
+    monkeypatch.setattr(views, "connection", Broken())
+    assert client.get("/healthz").status_code == 503
+    _handler().flush()
+    assert not ErrorEvent.objects.exists()
