@@ -11,7 +11,6 @@ urlpatterns = [
     path("practice/", include("clients.practice_urls")),
     path("teach/sessions/", include("reviews.urls")),
     path("teach/", include("clients.urls")),
-    path("feedback/", include("reviews.feedback_urls")),
     path("sessions/", include("sessions_app.urls")),
     path("monitor/", include("monitoring.urls")),
     path("admin/", admin.site.urls),

@@ -2,7 +2,6 @@ import uuid
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -225,34 +224,3 @@ def printable(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     session = _get_session_for_teacher(request, session_id)
     context = _review_context(request, session)
     return render(request, "reviews/print.html", context)
-
-
-# --- The student's side -------------------------------------------------------------------------
-
-
-@login_required
-def feedback(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
-    """The student's view of released feedback on their own session."""
-    session = get_object_or_404(
-        PracticeSession.objects.select_related("client_profile"),
-        pk=session_id,
-        student=request.user,
-        kind=PracticeSession.Kind.PRACTICE,
-    )
-    review = review_of(session)
-    released = review is not None and review.is_released
-    comments: dict[uuid.UUID, list[MessageComment]] = {}
-    if released:
-        for comment in review.comments.all():
-            comments.setdefault(comment.message_id, []).append(comment)
-    items = [
-        (message, comments.get(message.pk, []))
-        for message in session.messages.order_by("sequence_number")
-    ]
-    context = {
-        "session": session,
-        "client_name": session.client_snapshot.get("name", "The client"),
-        "review": review if released else None,
-        "items": items,
-    }
-    return render(request, "reviews/feedback.html", context)

@@ -390,7 +390,7 @@ HTTP_CASES = [
 ]
 
 
-# --- Teacher pages (clients, previews, history, review, exports) and the student's feedback ----
+# --- Teacher pages (clients, previews, history, review, exports) -------------------------------
 
 
 def teachers(outcome: Outcome) -> Expect:
@@ -516,8 +516,6 @@ TEACHER_CASES = [
     Case(
         "reviews:export", "GET", client_owner(NOT_FOUND), session_export("xlsx"), "unknown format"
     ),
-    Case("feedback:detail", "GET", owner_only(OK), ended_session),
-    Case("feedback:detail", "GET", logged_in(NOT_FOUND), unknown_session, "no such session"),
 ]
 HTTP_CASES += TEACHER_CASES
 

@@ -149,14 +149,14 @@ def test_a_student_sees_feedback_only_once_released(client, teacher, student, he
     client.post(url(held_session), {"overall_note": "Try reflecting first.", "example": ""})
     client.post(url(held_session, "comments/"), {"message": message.id, "text": "Good opener."})
     client.force_login(student)
-    before = client.get(f"/feedback/{held_session.id}/").content.decode()
-    assert "not released feedback" in before
+    before = client.get(f"/sessions/{held_session.id}/").content.decode()
+    assert "has not released feedback" in before
     assert "Try reflecting first." not in before
     assert "Good opener." not in before
     client.force_login(teacher)
     client.post(url(held_session, "release/"))
     client.force_login(student)
-    after = client.get(f"/feedback/{held_session.id}/").content.decode()
+    after = client.get(f"/sessions/{held_session.id}/").content.decode()
     assert "Try reflecting first." in after
     assert "Good opener." in after
     assert "TEACHER-ONLY-NOTE" not in after
@@ -164,4 +164,4 @@ def test_a_student_sees_feedback_only_once_released(client, teacher, student, he
 
 def test_another_student_cannot_read_the_feedback(client, held_session):
     client.force_login(make_user("nosy"))
-    assert client.get(f"/feedback/{held_session.id}/").status_code == 404
+    assert client.get(f"/sessions/{held_session.id}/").status_code == 404
