@@ -76,6 +76,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.group:  # closed for auth in connect; frames sent before the close are dropped
+            return
         try:
             self._limit_frame_rate()
             frame = frame_parse(text_data, bytes_data)

@@ -31,7 +31,7 @@ def frame_parse(text_data: str | None, bytes_data: bytes | None) -> Frame:
         raise _refuse("too_long", "That message is far too long to send.")
     try:
         data = json.loads(text_data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested thousands deep
         raise _refuse("bad_json", "That message could not be read. Please send it again.") from None
     if not isinstance(data, dict) or data.get("type") not in FRAME_TYPES:
         raise _refuse("unknown_type", "Rapport does not know that kind of message.")
