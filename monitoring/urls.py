@@ -9,6 +9,7 @@ urlpatterns = [
     path("live/", views.live, name="live"),
     path("errors/", views.errors, name="errors"),
     path("daily/", views.daily, name="daily"),
+    path("export/<slug:dataset>.<slug:fmt>", views.export, name="export"),
     path("sessions/", views.session_list, name="sessions"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session"),
 ]

@@ -8,14 +8,16 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import staff_required
 from conversations.models import Message
-from monitoring import selectors
+from monitoring import exports, selectors
 from monitoring.forms import DailyForm, SessionFilterForm, date_range
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
@@ -77,6 +79,7 @@ def live(request: HttpRequest) -> HttpResponse:
 
 
 SESSIONS_PER_PAGE = 50
+EXPORT_RATE = "10/m"
 
 
 def _filter_query(request: HttpRequest) -> str:
@@ -84,6 +87,35 @@ def _filter_query(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+EXPORT_LABELS = {
+    "sessions": "Sessions",
+    "messages": "Messages",
+    "errors": "Errors",
+    "daily": "Daily metrics",
+    "cost-sessions": "Cost per session",
+    "cost-clients": "Cost per client",
+}
+
+
+def _export_links(request: HttpRequest, datasets: list[str]) -> list[dict]:
+    query = _filter_query(request)
+    links = []
+    for dataset in datasets:
+        formats = []
+        for fmt in exports.FORMATS:
+            url = reverse("monitoring:export", args=[dataset, fmt])
+            base = f"{url}?{query}&" if query else f"{url}?"
+            formats.append(
+                {
+                    "fmt": fmt,
+                    "url": f"{base}pseudonymise=1",
+                    "named_url": url + (f"?{query}" if query else ""),
+                }
+            )
+        links.append({"label": EXPORT_LABELS[dataset], "links": formats})
+    return links
 
 
 @staff_required
@@ -94,7 +126,16 @@ def session_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     counts = selectors.message_counts([session.pk for session in page])
     rows = [(session, counts.get(session.pk, 0)) for session in page]
-    context = {"form": form, "page": page, "rows": rows, "query": _filter_query(request)}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": _filter_query(request),
+        "filtered": bool(filters),
+        "export_links": _export_links(
+            request, ["sessions", "messages", "cost-sessions", "cost-clients"]
+        ),
+    }
     return render(request, "monitoring/sessions.html", context)
 
 
@@ -133,6 +174,7 @@ def errors(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "severity": severity,
         "severities": ErrorEvent.Severity.choices,
+        "export_links": _export_links(request, ["errors"]),
     }
     return render(request, "monitoring/errors.html", context)
 
@@ -152,5 +194,36 @@ def daily(request: HttpRequest) -> HttpResponse:
         "until": until,
         "time_zone": timezone.get_current_timezone_name(),
         "query": _filter_query(request),
+        "filtered": bool(data),
+        "export_links": _export_links(request, ["daily"]),
     }
     return render(request, "monitoring/daily.html", context)
+
+
+@staff_required
+@ratelimit(key="user", rate=EXPORT_RATE, block=True)
+def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
+    """One dataset in one format, with the session filters and date range of the query string."""
+    if dataset not in exports.DATASETS or fmt not in exports.FORMATS:
+        raise Http404("No such export.")
+    session_form = SessionFilterForm(request.GET or None)
+    range_form = DailyForm(request.GET or None)
+    ranged = range_form.cleaned_data if range_form.is_valid() else {}
+    options = exports.Options(
+        filters=session_form.cleaned_data if session_form.is_valid() else {},
+        pseudonymise=request.GET.get("pseudonymise") == "1",
+        since=ranged.get("since"),
+        until=ranged.get("until"),
+        practice_only=bool(ranged.get("practice_only")),
+    )
+    table = exports.DATASETS[dataset](options)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"rapport-{dataset}-{stamp}.{fmt}"
+    if fmt == "xlsx":
+        response = HttpResponse(exports.xlsx_bytes(table), content_type=exports.FORMATS[fmt])
+    else:
+        chunks = exports.csv_chunks(table) if fmt == "csv" else exports.json_chunks(table)
+        response = StreamingHttpResponse(chunks, content_type=exports.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

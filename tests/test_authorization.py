@@ -202,6 +202,14 @@ def unknown_session(world: World) -> dict[str, Any]:
     return {"session_id": world.unknown_id}
 
 
+def export_sessions_csv(world: World) -> dict[str, Any]:
+    return {"dataset": "sessions", "fmt": "csv"}
+
+
+def export_unknown(world: World) -> dict[str, Any]:
+    return {"dataset": "passwords", "fmt": "csv"}
+
+
 def published_client(world: World) -> dict[str, Any]:
     return {"client_id": world.client.pk}
 
@@ -384,6 +392,8 @@ HTTP_CASES = [
     Case("monitoring:live", "GET", staff_only(OK)),
     Case("monitoring:errors", "GET", staff_only(OK)),
     Case("monitoring:daily", "GET", staff_only(OK)),
+    Case("monitoring:export", "GET", staff_only(OK), export_sessions_csv, "sessions as CSV"),
+    Case("monitoring:export", "GET", staff_only(NOT_FOUND), export_unknown, "no such export"),
     Case("monitoring:sessions", "GET", staff_only(OK)),
     Case("monitoring:session", "GET", staff_only(OK), active_session, "a session"),
     Case("monitoring:session", "GET", staff_only(NOT_FOUND), unknown_session, "no such session"),
