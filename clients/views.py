@@ -173,6 +173,7 @@ def clients_import_page(request: HttpRequest) -> HttpResponse:
 
 
 @teacher_required
+@ratelimit(key="user", rate="20/m", method="POST")
 def client_preview(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """The system prompt the model gets (read-only), and a sample opening exchange on demand."""
     client = _get_client_for_teacher(request, client_id)

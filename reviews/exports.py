@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from conversations.models import Message
 from reviews.models import SessionReview
-from reviews.selectors import review_of
+from reviews.selectors import reflection_items, reflection_of, review_of
 from sessions_app.models import PracticeSession
 
 TRANSCRIPT_FORMAT = "rapport-transcript/v1"
@@ -112,6 +112,10 @@ def transcript_data(session: PracticeSession) -> dict[str, Any]:
             }
             for message in messages
         ],
+        "reflection": [
+            {"question": question, "answer": answer}
+            for question, answer in reflection_items(reflection_of(session))
+        ],
         "review": _review_data(review),
     }
 
@@ -196,6 +200,10 @@ def to_markdown(data: dict[str, Any]) -> str:
         for comment in message["comments"]:
             lines += ["", f"**Teacher's comment:** {_md(comment)}"]
         lines.append("")
+    if data["reflection"]:
+        lines += ["## The student's reflection", ""]
+        for item in data["reflection"]:
+            lines += [f"**{_md(item['question'])}**", "", _md(item["answer"]), ""]
     review = data["review"]
     if review and review["overall_note"]:
         lines += ["## Feedback", "", _md(review["overall_note"]), ""]
@@ -224,6 +232,10 @@ def to_text(data: dict[str, Any]) -> str:
         for comment in message["comments"]:
             lines.append(f"    (Teacher's comment: {comment})")
         lines.append("")
+    if data["reflection"]:
+        lines += ["The student's reflection", "-" * 24]
+        for item in data["reflection"]:
+            lines += [f"{item['question']}:", f"    {item['answer']}", ""]
     review = data["review"]
     if review and review["overall_note"]:
         lines += ["Feedback", "-" * 8, review["overall_note"], ""]

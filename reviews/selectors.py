@@ -151,5 +151,6 @@ def reflection_items(reflection: Any) -> list[tuple[str, str]]:
         if isinstance(field, (TextField, CharField)) and not field.choices:
             value = getattr(reflection, field.attname, "")
             if value:
-                items.append((str(field.verbose_name).capitalize(), str(value)))
+                label = str(field.verbose_name)
+                items.append((label[:1].upper() + label[1:], str(value)))
     return items

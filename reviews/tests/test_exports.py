@@ -15,6 +15,7 @@ from reviews.exports import (
     transcript_load,
 )
 from reviews.services import review_save
+from sessions_app.models import SessionReflection
 
 
 def export(client, session, fmt):
@@ -127,3 +128,15 @@ def test_an_unknown_format_is_404(client, teacher, held_session):
 def test_another_teacher_cannot_export(client, other_teacher, held_session):
     client.force_login(other_teacher)
     assert export(client, held_session, "json").status_code == 404
+
+
+def test_exports_carry_the_students_reflection(client, teacher, held_session):
+    SessionReflection.objects.create(session=held_session, went_well="Open questions.")
+    client.force_login(teacher)
+    data = json.loads(export(client, held_session, "json").content)
+    assert data["reflection"] == [{"question": "What went well", "answer": "Open questions."}]
+    assert (
+        "**What went well**\n\nOpen questions."
+        in export(client, held_session, "markdown").content.decode()
+    )
+    assert "    Open questions." in export(client, held_session, "text").content.decode()

@@ -4,6 +4,7 @@ from conftest import make_user
 from monitoring.models import ErrorEvent
 from reviews.models import MessageComment, SessionReview
 from reviews.selectors import reflection_items
+from sessions_app.models import SessionReflection
 from sessions_app.services import session_start
 
 
@@ -123,6 +124,26 @@ def test_another_teacher_gets_404_everywhere(client, other_teacher, held_session
 def test_the_page_says_when_there_is_no_reflection(client, teacher, held_session):
     client.force_login(teacher)
     assert "has not written a reflection" in client.get(url(held_session)).content.decode()
+
+
+def test_the_page_shows_the_students_reflection(client, teacher, held_session):
+    SessionReflection.objects.create(
+        session=held_session, went_well="I stayed curious.", do_differently="Slow down."
+    )
+    client.force_login(teacher)
+    page = client.get(url(held_session)).content.decode()
+    assert "What went well" in page
+    assert "I stayed curious." in page
+    assert "What I would do differently" in page
+    assert "Slow down." in page
+
+
+def test_the_history_marks_sessions_with_safety_flags(client, teacher, held_session):
+    ErrorEvent.objects.create(
+        kind="safety.crisis", severity="warning", message="x", session=held_session
+    )
+    client.force_login(teacher)
+    assert "Safety flag</span>" in client.get("/teach/sessions/").content.decode()
 
 
 def test_reflection_items_reads_the_text_fields_of_any_reflection_model():
