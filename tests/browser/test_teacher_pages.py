@@ -139,6 +139,7 @@ def test_a_teacher_test_converses_and_sees_cost_per_message_and_a_running_total(
         # Streaming: the reply's text grew in place; then its tokens and cost appeared.
         expect(replies.last.locator(".msg-meta")).to_contain_text(re.compile(r"tokens · \$0\."))
 
+    assert_accessible(page)
     costs = _cost_lines(page)
     assert len(costs) == 2 and all(cost > 0 for cost in costs)
     total = sum(costs, Decimal(0))
