@@ -186,3 +186,29 @@ def test_a_student_sees_feedback_only_once_released(client, teacher, student, he
 def test_another_student_cannot_read_the_feedback(client, held_session):
     client.force_login(make_user("nosy"))
     assert client.get(f"/sessions/{held_session.id}/").status_code == 404
+
+
+def _review_queries(client, teacher, session, exchanges: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews.services import comment_add
+    from reviews.tests.conftest import add_exchange
+
+    session.status = "active"
+    session.save(update_fields=["status"])
+    for index in range(exchanges):
+        reply = add_exchange(session, f"Question {index}?", f"Answer {index}.")
+        comment_add(session=session, reviewer=teacher, message=reply, text=f"Note {index}")
+    client.force_login(teacher)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url(session)).status_code == 200
+    return len(captured)
+
+
+def test_the_review_page_query_count_does_not_grow_with_the_transcript(
+    client, teacher, held_session
+):
+    assert _review_queries(client, teacher, held_session, 1) == _review_queries(
+        client, teacher, held_session, 15
+    )
