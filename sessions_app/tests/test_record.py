@@ -63,3 +63,17 @@ def test_the_record_never_shows_costs_or_hidden_fields(client, student, ended):
     text = client.get(f"/sessions/{ended.id}/").content.decode()
     assert "TEACHER-ONLY-NOTE" not in text and "panic attack" not in text
     assert " tokens" not in text and "$" not in text
+
+
+def test_a_teachers_ended_test_conversation_is_a_plain_transcript(client, teacher, client_profile):
+    from sessions_app.models import PracticeSession
+    from sessions_app.services import session_start
+
+    session = session_start(
+        student=teacher, client=client_profile, kind=PracticeSession.Kind.TEACHER_TEST
+    )
+    session_end(session=session)
+    client.force_login(teacher)
+    text = client.get(f"/sessions/{session.id}/").content.decode()
+    assert "A test conversation" in text
+    assert "Your reflection" not in text and "released feedback" not in text

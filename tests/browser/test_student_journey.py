@@ -272,3 +272,36 @@ def test_a_student_practises_reflects_and_reads_feedback(
     expect(first_turn.get_by_label("Teacher's comment")).to_contain_text("A warm opening.")
     expect(page.get_by_text("I stayed with the silence.")).to_be_visible()
     check(page, camera, "feedback")
+
+
+def test_when_time_runs_out_the_session_ends_gracefully(
+    new_page: Callable[..., Page], slow_server: LiveServer
+) -> None:
+    server = slow_server
+    page = new_page(server)
+    username = new_student(server, "timer")
+    server.shell(
+        "from accounts.services import notice_acknowledge\n"
+        f"notice_acknowledge(user=User.objects.get(username={username!r}))"
+    )
+    server.login(page, username)
+    card(page, SECOND_CLIENT).get_by_role("button", name="Start session").click()
+    page.get_by_role("button", name=re.compile("I understand")).click()
+    expect(page.get_by_role("heading", name=SECOND_CLIENT)).to_be_visible()
+    session_url = page.url
+    session_id = session_url.rstrip("/").rsplit("/", 1)[-1]
+
+    # Ten seconds before the limit (the demo card allows 30 minutes), the page counts down.
+    server.shell(
+        "from datetime import timedelta\n"
+        "from django.utils import timezone\n"
+        f"PracticeSession.objects.filter(pk={session_id!r}).update("
+        "started_at=timezone.now() - timedelta(minutes=30) + timedelta(seconds=10))"
+    )
+    page.reload()
+    expect(page.get_by_role("timer")).to_have_text(re.compile(r"^0:(0\d|10)$"))
+    expect(page.locator("#timer")).to_have_class(re.compile("timer-low"))
+    expect(page).to_have_url(session_url + "complete/", timeout=REPLY_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Session saved")).to_be_visible()
+    status = server.shell(f"print(PracticeSession.objects.get(pk={session_id!r}).status)")
+    assert status == "completed"
