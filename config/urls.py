@@ -13,5 +13,6 @@ urlpatterns = [
     path("teach/", include("clients.urls")),
     path("sessions/", include("sessions_app.urls")),
     path("monitor/", include("monitoring.urls")),
+    path("feedback/", include("monitoring.feedback_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -286,3 +286,48 @@ def _naive_local(value: datetime.datetime) -> datetime.datetime:
     from django.utils import timezone
 
     return timezone.localtime(value).replace(tzinfo=None)
+
+
+def teacher_feedback_table(options: Options) -> Table:
+    from monitoring.models import TeacherFeedback
+
+    headers = [
+        "created_at", "teacher", "overall_impression", "client_quality", "what_worked",
+        "needs_improvement", "feature_requests",
+    ]  # fmt: skip
+    feedback = TeacherFeedback.objects.select_related("teacher").order_by("created_at")
+
+    def rows() -> Iterator[list[Any]]:
+        for f in feedback.iterator(chunk_size=CHUNK):
+            yield [
+                f.created_at, f.teacher.username, f.overall_impression, f.client_quality,
+                f.what_worked, f.needs_improvement, f.feature_requests,
+            ]  # fmt: skip
+
+    return Table("teacher_feedback", headers, rows())
+
+
+def student_feedback_table(options: Options) -> Table:
+    from sessions_app.models import SessionFeedback
+
+    headers = [
+        "created_at", "session_id", "student", "client", "ease_of_use", "learning_value",
+        "helped", "confusing", "suggestions",
+    ]  # fmt: skip
+    feedback = SessionFeedback.objects.select_related(
+        "session__student", "session__client_profile"
+    ).order_by("created_at")
+
+    def rows() -> Iterator[list[Any]]:
+        for f in feedback.iterator(chunk_size=CHUNK):
+            yield [
+                f.created_at, str(f.session_id), options.student(f.session.student),
+                f.session.client_profile.name, f.ease_of_use, f.learning_value, f.helped,
+                f.confusing, f.suggestions,
+            ]  # fmt: skip
+
+    return Table("student_feedback", headers, rows())
+
+
+DATASETS["teacher-feedback"] = teacher_feedback_table
+DATASETS["student-feedback"] = student_feedback_table

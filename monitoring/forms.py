@@ -3,6 +3,7 @@ import datetime
 from django import forms
 
 from clients.models import ClientProfile
+from monitoring.models import TeacherFeedback
 from sessions_app.models import PracticeSession
 
 
@@ -67,3 +68,27 @@ def date_range(form: DateRangeForm, *, default_days: int = DEFAULT_DAYS):
     until = data.get("until") or timezone.localdate()
     since = data.get("since") or until - datetime.timedelta(days=default_days - 1)
     return since, until, data
+
+
+class TeacherFeedbackForm(forms.ModelForm):
+    class Meta:
+        model = TeacherFeedback
+        fields = [
+            "overall_impression",
+            "client_quality",
+            "what_worked",
+            "needs_improvement",
+            "feature_requests",
+        ]
+        widgets = {
+            "overall_impression": forms.RadioSelect,
+            "client_quality": forms.RadioSelect,
+            "what_worked": forms.Textarea(attrs={"rows": 3}),
+            "needs_improvement": forms.Textarea(attrs={"rows": 3}),
+            "feature_requests": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class PilotForm(DateRangeForm):
+    include_tests = forms.BooleanField(required=False, label="Include teacher test conversations")
+    include_demo = forms.BooleanField(required=False, label="Include demo-mode sessions")

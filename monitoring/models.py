@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -40,3 +41,40 @@ class ErrorEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.severity} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+SCORE = {
+    "validators": [MinValueValidator(1), MaxValueValidator(5)],
+    "choices": [(n, str(n)) for n in range(1, 6)],
+}
+
+
+class TeacherFeedback(models.Model):
+    """The pilot's teacher feedback form: what a teacher thinks of Rapport so far."""
+
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pilot_feedback"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    overall_impression = models.PositiveSmallIntegerField(
+        "Overall impression (1 poor, 5 excellent)", **SCORE
+    )
+    client_quality = models.PositiveSmallIntegerField(
+        "How realistic were the simulated clients? (1 not at all, 5 very)", **SCORE
+    )
+    what_worked = models.TextField("What worked", blank=True)
+    needs_improvement = models.TextField("What needs improvement", blank=True)
+    feature_requests = models.TextField("Feature requests", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(overall_impression__gte=1, overall_impression__lte=5)
+                & models.Q(client_quality__gte=1, client_quality__lte=5),
+                name="teacher_feedback_scores_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback from {self.teacher} on {self.created_at:%Y-%m-%d}"

@@ -463,3 +463,154 @@ def daily_totals(days: list[Day]) -> Day:
         total.first_token_avg_ms = round(weighted_first / weight)
         total.full_reply_avg_ms = round(weighted_full / weight)
     return total
+
+
+# --- Feedback, quality, pilot -----------------------------------------------------------------
+
+REVIEW_RATINGS = [
+    ("in_character_consistency", "In character"),
+    ("educational_appropriateness", "Educationally appropriate"),
+    ("response_relevance", "Relevant"),
+    ("conversation_flow", "Flow"),
+    ("boundary_maintenance", "Boundaries"),
+]
+
+
+def feedback_summary(*, comments_limit: int = 500) -> dict:
+    """Teacher feedback and students' session feedback: counts, averages and the comments."""
+    from monitoring.models import TeacherFeedback
+    from sessions_app.models import SessionFeedback
+
+    teacher = TeacherFeedback.objects.aggregate(
+        n=Count("id"),
+        teachers=Count("teacher", distinct=True),
+        overall=Avg("overall_impression"),
+        clients=Avg("client_quality"),
+    )
+    student = SessionFeedback.objects.aggregate(
+        n=Count("id"),
+        students=Count("session__student", distinct=True),
+        ease=Avg("ease_of_use"),
+        learning=Avg("learning_value"),
+    )
+    return {
+        "teacher": teacher,
+        "student": student,
+        "teacher_comments": list(
+            TeacherFeedback.objects.select_related("teacher").order_by("-created_at")[
+                :comments_limit
+            ]
+        ),
+        "student_comments": list(
+            SessionFeedback.objects.select_related("session__student", "session__client_profile")
+            .exclude(helped="", confusing="", suggestions="")
+            .order_by("-created_at")[:comments_limit]
+        ),
+    }
+
+
+def quality_by_client() -> list[dict]:
+    """The five review ratings averaged per client, with the reviews marked best and worst."""
+    from reviews.models import SessionReview
+
+    rated = SessionReview.objects.filter(in_character_consistency__isnull=False)
+    rows = list(
+        rated.values("session__client_profile_id", "session__client_profile__name")
+        .annotate(reviews=Count("id"), **{name: Avg(name) for name, _ in REVIEW_RATINGS})
+        .order_by("session__client_profile__name")
+    )
+    examples: dict = {}
+    marked = (
+        SessionReview.objects.exclude(example="")
+        .order_by("-updated_at")
+        .values("session__client_profile_id", "example", "session_id")
+    )
+    for row in marked[:2000]:
+        examples.setdefault(row["session__client_profile_id"], {}).setdefault(
+            row["example"], []
+        ).append(row["session_id"])
+    for row in rows:
+        row["ratings"] = [row[name] for name, _ in REVIEW_RATINGS]
+        found = examples.get(row["session__client_profile_id"], {})
+        row["best"] = found.get("best", [])[:5]
+        row["worst"] = found.get("worst", [])[:5]
+    return rows
+
+
+@dataclass
+class Goal:
+    label: str
+    target: str
+    value: str
+    met: bool
+    note: str = ""
+
+
+def pilot_scorecard(
+    *,
+    since: datetime.date,
+    until: datetime.date,
+    include_tests: bool = False,
+    include_demo: bool = False,
+) -> list[Goal]:
+    """The seed's end-of-week goals over [since, until] (days in TIME_ZONE)."""
+    from monitoring.models import TeacherFeedback
+
+    start, end = day_bounds(since)[0], day_bounds(until)[1]
+    sessions = PracticeSession.objects.all()
+    if not include_tests:
+        sessions = sessions.filter(kind=PracticeSession.Kind.PRACTICE)
+    if not include_demo:
+        sessions = sessions.filter(demo_mode=False)
+    completed = sessions.filter(
+        status=PracticeSession.Status.COMPLETED, ended_at__gte=start, ended_at__lt=end
+    ).aggregate(n=Count("id"), cost=Sum("estimated_cost"))
+    teachers = (
+        TeacherFeedback.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values("teacher")
+        .distinct()
+        .count()
+    )
+    replies = Message.objects.filter(
+        session__in=sessions.values("pk"),
+        role=Message.Role.CLIENT,
+        status=Message.Status.COMPLETE,
+        timestamp__gte=start,
+        timestamp__lt=end,
+    ).aggregate(first=Avg("first_token_ms"), full=Avg("total_ms"), n=Count("id"))
+    last_day_start, last_day_end = day_bounds(until)
+    critical = ErrorEvent.objects.filter(
+        severity=ErrorEvent.Severity.CRITICAL,
+        created_at__gte=last_day_start,
+        created_at__lt=last_day_end,
+    ).count()
+    n = completed["n"]
+    per_conversation = money(completed["cost"]) / n if n else None
+    first = replies["first"]
+    return [
+        Goal("Completed conversations", "at least 10", str(n), n >= 10),
+        Goal("Teachers who gave feedback", "at least 5", str(teachers), teachers >= 5),
+        Goal(
+            "Cost per completed conversation",
+            "under $0.01",
+            "no completed conversations"
+            if per_conversation is None
+            else f"${per_conversation:.6f}",
+            per_conversation is not None and per_conversation < Decimal("0.01"),
+        ),
+        Goal(
+            "Average time to first token",
+            "under 3 s",
+            "no replies" if first is None else f"{first / 1000:.2f} s",
+            first is not None and first < 3000,
+            ""
+            if replies["full"] is None
+            else f"Full reply: {replies['full'] / 1000:.2f} s on average ({replies['n']} replies).",
+        ),
+        Goal(
+            f"Critical errors on {until:%Y-%m-%d}",
+            "none",
+            str(critical),
+            critical == 0,
+        ),
+    ]

@@ -6,20 +6,28 @@ from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
-from accounts.decorators import staff_required
+from accounts.decorators import staff_required, teacher_required
 from conversations.models import Message
 from monitoring import exports, selectors
-from monitoring.forms import DailyForm, SessionFilterForm, date_range
-from monitoring.models import ErrorEvent
+from monitoring.forms import (
+    DailyForm,
+    PilotForm,
+    SessionFilterForm,
+    TeacherFeedbackForm,
+    date_range,
+)
+from monitoring.models import ErrorEvent, TeacherFeedback
+from monitoring.services import feedback_submit
 from sessions_app.models import PracticeSession
 
 logger = logging.getLogger(__name__)
@@ -96,6 +104,8 @@ EXPORT_LABELS = {
     "daily": "Daily metrics",
     "cost-sessions": "Cost per session",
     "cost-clients": "Cost per client",
+    "teacher-feedback": "Teacher feedback",
+    "student-feedback": "Student feedback",
 }
 
 
@@ -227,3 +237,43 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@teacher_required
+def teacher_feedback(request: HttpRequest) -> HttpResponse:
+    """The pilot's feedback form, for every teacher (linked from the header)."""
+    form = TeacherFeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        feedback_submit(teacher=request.user, **form.cleaned_data)
+        messages.success(request, "Thank you: your feedback has reached the pilot team.")
+        return redirect("feedback:teacher")
+    given = TeacherFeedback.objects.filter(teacher=request.user).count()
+    return render(request, "monitoring/teacher_feedback.html", {"form": form, "given": given})
+
+
+@staff_required
+def feedback_summary(request: HttpRequest) -> HttpResponse:
+    context = selectors.feedback_summary() | {
+        "export_links": _export_links(request, ["teacher-feedback", "student-feedback"])
+    }
+    return render(request, "monitoring/feedback.html", context)
+
+
+@staff_required
+def quality(request: HttpRequest) -> HttpResponse:
+    context = {"rows": selectors.quality_by_client(), "ratings": selectors.REVIEW_RATINGS}
+    return render(request, "monitoring/quality.html", context)
+
+
+@staff_required
+def pilot(request: HttpRequest) -> HttpResponse:
+    form = PilotForm(request.GET or None)
+    since, until, data = date_range(form, default_days=7)
+    goals = selectors.pilot_scorecard(
+        since=since,
+        until=until,
+        include_tests=bool(data.get("include_tests")),
+        include_demo=bool(data.get("include_demo")),
+    )
+    context = {"form": form, "goals": goals, "since": since, "until": until}
+    return render(request, "monitoring/pilot.html", context)
