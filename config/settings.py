@@ -272,6 +272,9 @@ SUPPORT_TEXT = env_str(
 # --- Monitoring -----------------------------------------------------------------------------
 # `manage.py prune_errors` deletes ErrorEvents older than this.
 ERROR_RETENTION_DAYS = env_int("ERROR_RETENTION_DAYS", 90, minimum=1)
+# `manage.py purge_expired` deletes sessions (transcripts, reviews, feedback) that ended longer
+# ago than this. docs/privacy.md.
+DATA_RETENTION_DAYS = env_int("DATA_RETENTION_DAYS", 365, minimum=1)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])

@@ -1,0 +1,41 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import User
+from monitoring.datacare import DataCareError, user_export, user_pseudonymise, user_remove
+
+
+class Command(BaseCommand):
+    help = (
+        "One person's data: `export USERNAME` prints everything held about them as JSON; "
+        "`delete USERNAME --mode pseudonymise|remove` keeps their sessions under a pseudonym "
+        "or deletes them with the account. docs/privacy.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["export", "delete"])
+        parser.add_argument("username")
+        parser.add_argument("--mode", choices=["pseudonymise", "remove"])
+        parser.add_argument("--yes", action="store_true", help="Do not ask before deleting.")
+
+    def handle(self, *args, action: str, username: str, mode: str | None, yes: bool, **options):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user called {username!r}.")
+        if action == "export":
+            self.stdout.write(json.dumps(user_export(user=user), indent=2, ensure_ascii=False))
+            return
+        if mode is None:
+            raise CommandError("Say --mode pseudonymise (keep sessions) or --mode remove.")
+        if not yes and input(f"{mode} {username}? Type the username to confirm: ") != username:
+            raise CommandError("Not confirmed; nothing changed.")
+        if mode == "pseudonymise":
+            user_pseudonymise(user=user)
+            self.stdout.write(f"{username} is now {user.username}; their sessions are kept.")
+            return
+        try:
+            rows = user_remove(user=user)
+        except DataCareError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"Removed {username} and their sessions ({rows} rows).")

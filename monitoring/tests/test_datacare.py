@@ -1,0 +1,114 @@
+import datetime
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts.models import User
+from conversations.models import Message
+from monitoring.exports import pseudonym
+from monitoring.models import ErrorEvent
+from monitoring.services import error_record, feedback_submit
+from monitoring.tests.helpers import reply
+from reviews.models import MessageComment, SessionReview
+from sessions_app.models import PracticeSession, SessionFeedback
+from sessions_app.services import session_end, session_start
+
+
+def _full_session(student, client_profile, teacher, *, ended_days_ago: int) -> PracticeSession:
+    session = session_start(student=student, client=client_profile)
+    message = reply(session)
+    session_end(session=session)
+    PracticeSession.objects.filter(pk=session.pk).update(
+        ended_at=timezone.now() - datetime.timedelta(days=ended_days_ago)
+    )
+    review = SessionReview.objects.create(session=session, reviewer=teacher)
+    MessageComment.objects.create(review=review, message=message, text="Nice.")
+    SessionFeedback.objects.create(session=session, ease_of_use=4, learning_value=4)
+    error_record(kind="x", severity="info", message="m", session_id=session.pk)
+    return session
+
+
+def test_purge_deletes_old_sessions_with_everything_on_them(
+    settings, student, teacher, client_profile
+):
+    settings.DATA_RETENTION_DAYS = 30
+    old = _full_session(student, client_profile, teacher, ended_days_ago=40)
+    recent = _full_session(student, client_profile, teacher, ended_days_ago=5)
+    out = StringIO()
+    call_command("purge_expired", stdout=out)
+    assert "Deleted 1 session(s) older than 30 day(s)" in out.getvalue()
+    assert list(PracticeSession.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not Message.objects.filter(session_id=old.pk).exists()
+    assert SessionReview.objects.count() == 1
+    assert MessageComment.objects.count() == 1
+    assert SessionFeedback.objects.count() == 1
+    assert ErrorEvent.objects.count() == 2  # kept, without the session
+    assert ErrorEvent.objects.filter(session__isnull=True).count() == 1
+
+
+def test_purge_dry_run_deletes_nothing(student, teacher, client_profile):
+    _full_session(student, client_profile, teacher, ended_days_ago=400)
+    out = StringIO()
+    call_command("purge_expired", "--dry-run", stdout=out)
+    assert "1 session(s) are older than 365 day(s); none deleted." in out.getvalue()
+    assert PracticeSession.objects.count() == 1
+
+
+def test_an_abandoned_never_ended_session_expires_by_its_last_activity(student, client_profile):
+    session = session_start(student=student, client=client_profile)
+    PracticeSession.objects.filter(pk=session.pk).update(
+        last_activity_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    call_command("purge_expired", "--days", "7", stdout=StringIO())
+    assert not PracticeSession.objects.exists()
+
+
+def test_export_holds_everything_about_one_user(student, teacher, client_profile):
+    session = _full_session(student, client_profile, teacher, ended_days_ago=1)
+    out = StringIO()
+    call_command("user_data", "export", "stu", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["user"]["username"] == "stu"
+    assert "password" not in data["user"]
+    [exported] = data["sessions"]
+    assert exported["id"] == str(session.pk)
+    assert [m["content"] for m in exported["messages"]] == ["How are you?", "Tired."]
+    assert exported["student_feedback"]["ease_of_use"] == 4
+
+
+def test_pseudonymise_keeps_sessions_under_a_name_that_identifies_no_one(
+    student, teacher, client_profile
+):
+    _full_session(student, client_profile, teacher, ended_days_ago=1)
+    error_record(kind="y", severity="info", message="m", user_id=student.pk)
+    call_command("user_data", "delete", "stu", "--mode", "pseudonymise", "--yes", stdout=StringIO())
+    user = User.objects.get(pk=student.pk)
+    assert user.username == pseudonym(student.pk)
+    assert not user.is_active
+    assert not user.has_usable_password()
+    assert PracticeSession.objects.filter(student=user).count() == 1
+    assert not ErrorEvent.objects.filter(user=user).exists()
+
+
+def test_remove_deletes_the_user_and_their_sessions(student, teacher, client_profile):
+    _full_session(student, client_profile, teacher, ended_days_ago=1)
+    call_command("user_data", "delete", "stu", "--mode", "remove", "--yes", stdout=StringIO())
+    assert not User.objects.filter(username="stu").exists()
+    assert not PracticeSession.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_remove_refuses_an_author_of_clients(teacher, client_profile):
+    feedback_submit(teacher=teacher, overall_impression=3, client_quality=3)
+    with pytest.raises(CommandError, match="pseudonymise this user instead"):
+        call_command("user_data", "delete", "tea", "--mode", "remove", "--yes")
+
+
+def test_delete_needs_a_mode_and_a_known_user(student):
+    with pytest.raises(CommandError, match="--mode"):
+        call_command("user_data", "delete", "stu", "--yes")
+    with pytest.raises(CommandError, match="No user called"):
+        call_command("user_data", "export", "nobody")
