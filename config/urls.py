@@ -14,5 +14,6 @@ urlpatterns = [
     path("sessions/", include("sessions_app.urls")),
     path("monitor/", include("monitoring.urls")),
     path("feedback/", include("monitoring.feedback_urls")),
+    path("help/", include("monitoring.help_urls")),
     path("admin/", admin.site.urls),
 ]

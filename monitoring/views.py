@@ -7,6 +7,7 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -277,3 +278,9 @@ def pilot(request: HttpRequest) -> HttpResponse:
     )
     context = {"form": form, "goals": goals, "since": since, "until": until}
     return render(request, "monitoring/pilot.html", context)
+
+
+@login_required
+def pilot_help(request: HttpRequest) -> HttpResponse:
+    """Testing instructions for the pilot, for whoever is logged in (docs/pilot-guide.md)."""
+    return render(request, "monitoring/help.html")

@@ -396,6 +396,7 @@ HTTP_CASES = [
     Case("monitoring:quality", "GET", staff_only(OK)),
     Case("monitoring:pilot", "GET", staff_only(OK)),
     Case("feedback:teacher", "GET", Expect(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK)),
+    Case("help:pilot", "GET", logged_in(OK)),
     Case(
         "feedback:teacher",
         "POST",
