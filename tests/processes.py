@@ -16,6 +16,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,23 @@ class Cluster:
     servers: list[LiveServer] = field(default_factory=list)
 
     def start(self) -> LiveServer:
-        server = LiveServer(
-            database=self.database,
-            env=self.env,
-            log_path=self.directory / f"daphne-{len(self.servers) + 1}.log",
-        )
-        self.servers.append(server)
-        server.start()
-        return server
+        return self.start_many(1)[0]
+
+    def start_many(self, count: int) -> list[LiveServer]:
+        """`count` servers started side by side (each waits for its own /healthz)."""
+        servers = [
+            LiveServer(
+                database=self.database,
+                env=self.env,
+                log_path=self.directory / f"daphne-{len(self.servers) + number}.log",
+            )
+            for number in range(1, count + 1)
+        ]
+        self.servers += servers
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            for started in [pool.submit(server.start) for server in servers]:
+                started.result()
+        return servers
 
     def shell(self, code: str) -> str:
         """Run Python against the shared database in `manage.py shell`; what it printed."""

@@ -83,8 +83,9 @@ async def test_a_conversation_on_one_process_reaches_the_other(
         "LLM_MAX_RETRIES": "0",
     }
     with cluster(tmp_path, env) as running:
-        a, b = running.start(), running.start()
-        ids = people(running)
+        made = asyncio.create_task(asyncio.to_thread(people, running))
+        a, b = await asyncio.to_thread(running.start_many, 2)
+        ids = await made
         chat = f"/ws/sessions/{ids['session']}/"
         async with (
             open_socket(a, chat, ids["student"]) as on_a,
