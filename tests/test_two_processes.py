@@ -34,7 +34,7 @@ pytestmark = pytest.mark.timeout(180)
 MESSAGES = re.compile(r'data-metric="messages_per_minute">(\d+)<')
 STAMP = re.compile(r'data-updated="([^"]+)"')
 DASHBOARD_WAIT_SECONDS = 15
-TICK_WATCH_SECONDS = 4
+TICK_WATCH_SECONDS = 5
 
 
 @pytest.fixture
