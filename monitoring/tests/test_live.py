@@ -69,3 +69,29 @@ async def test_only_staff_may_watch(role, code, student, teacher):
         assert output == {"type": "websocket.close", "code": code}
     finally:
         await socket.disconnect()
+
+
+async def test_a_tick_in_one_process_reaches_dashboards_in_another_over_redis(redis_url):
+    """Two RedisChannelLayer instances stand for two daphne processes sharing Redis."""
+    from channels.layers import channel_layers
+    from channels_redis.core import RedisChannelLayer
+    from django.test import override_settings
+
+    from conftest import RUN_PREFIX
+
+    config = {"hosts": [redis_url], "prefix": f"{RUN_PREFIX}:live"}
+    here, there = RedisChannelLayer(**config), RedisChannelLayer(**config)
+    channel = await there.new_channel()
+    await there.group_add(live.GROUP, channel)
+    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": config}}
+    try:
+        with override_settings(CHANNEL_LAYERS=layers):
+            channel_layers.backends.clear()
+            assert await live.tick(now=2000.0) is True
+            assert await live.tick(now=2000.5) is False  # the cache is shared too
+        message = await asyncio.wait_for(there.receive(channel), timeout=5)
+        assert 'id="live-metrics"' in message["html"]
+    finally:
+        await there.group_discard(live.GROUP, channel)
+        await here.flush()
+        channel_layers.backends.clear()
