@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 
-from monitoring.models import ErrorEvent
+from monitoring.admin_exports import export_actions
+from monitoring.models import ErrorEvent, TeacherFeedback
 
 
 @admin.register(ErrorEvent)
@@ -15,6 +16,7 @@ class ErrorEventAdmin(admin.ModelAdmin):
     list_select_related = ("user", "session", "session__student")
     date_hierarchy = "created_at"
     list_per_page = 100
+    actions = export_actions()
     readonly_fields = (
         "created_at",
         "kind",
@@ -36,3 +38,30 @@ class ErrorEventAdmin(admin.ModelAdmin):
     @admin.display(description="Message")
     def excerpt(self, event: ErrorEvent) -> str:
         return truncatechars(event.message, 100)
+
+
+@admin.register(TeacherFeedback)
+class TeacherFeedbackAdmin(admin.ModelAdmin):
+    """Written by teachers through /feedback/; read (and exported) here."""
+
+    list_display = ("created_at", "teacher", "overall_impression", "client_quality")
+    list_select_related = ("teacher",)
+    date_hierarchy = "created_at"
+    search_fields = ("teacher__username", "what_worked", "needs_improvement", "feature_requests")
+    readonly_fields = (
+        "created_at",
+        "teacher",
+        "overall_impression",
+        "client_quality",
+        "what_worked",
+        "needs_improvement",
+        "feature_requests",
+    )
+    fields = readonly_fields
+    actions = export_actions()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -46,7 +46,7 @@ from clients.models import ClientProfile
 from config.asgi import application
 from conftest import make_client, make_user
 from conversations.models import Message
-from monitoring.models import ErrorEvent
+from monitoring.models import ErrorEvent, TeacherFeedback
 from sessions_app.models import PracticeSession
 from sessions_app.services import message_append, session_end, session_start
 
@@ -165,6 +165,7 @@ def world(student, other_student, teacher, other_teacher, staff, practice_sessio
     ErrorEvent.objects.create(
         kind="test.event", severity=ErrorEvent.Severity.INFO, message="For the admin pages."
     )
+    TeacherFeedback.objects.create(teacher=teacher, overall_impression=4, client_quality=4)
     Group.objects.create(name="Tutors")
     return World(
         users={

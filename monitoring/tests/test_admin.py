@@ -72,3 +72,35 @@ def test_old_events_can_be_deleted(admin_client, events):
     response = admin_client.post(f"{EVENTS}{events[1].pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert list(ErrorEvent.objects.values_list("kind", flat=True)) == ["provider.overloaded"]
+
+
+def test_selected_events_export_as_csv_json_and_xlsx(admin_client, events):
+    import csv
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    error_record(kind="x", severity="info", message="=HYPERLINK(1)")
+    ids = [str(pk) for pk in ErrorEvent.objects.values_list("pk", flat=True)]
+    data = {"_selected_action": ids}
+    response = admin_client.post(EVENTS, data | {"action": "export_csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["id", "created_at", "kind"]
+    assert len(rows) == 4
+    assert "'=HYPERLINK(1)" in text
+    response = admin_client.post(EVENTS, data | {"action": "export_json"})
+    assert len(json.loads(b"".join(response.streaming_content))["rows"]) == 3
+    response = admin_client.post(EVENTS, data | {"action": "export_xlsx"})
+    assert len(list(load_workbook(io.BytesIO(response.content)).active.values)) == 4
+
+
+def test_teacher_feedback_is_read_only_in_the_admin(admin_client, teacher):
+    from monitoring.services import feedback_submit
+
+    feedback = feedback_submit(teacher=teacher, overall_impression=4, client_quality=3)
+    url = "/admin/monitoring/teacherfeedback/"
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.get(f"{url}add/").status_code == 403
+    assert b'name="what_worked"' not in admin_client.get(f"{url}{feedback.pk}/change/").content
