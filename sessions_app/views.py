@@ -51,8 +51,12 @@ def _startable_client(request: HttpRequest, client_id: uuid.UUID) -> tuple[Clien
 @ratelimit(key="user", rate="20/m", method="POST")
 def start(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     client, kind = _startable_client(request, client_id)
+    # Resume an active session rather than start a second; a preview is not one to resume.
     active = PracticeSession.objects.filter(
-        student=request.user, client_profile=client, status=PracticeSession.Status.ACTIVE
+        student=request.user,
+        client_profile=client,
+        status=PracticeSession.Status.ACTIVE,
+        preview__isnull=True,
     ).first()
     if active is None and client.content_warnings and not request.POST.get("confirmed"):
         # The content warnings come first: a confirmation page whose form starts for real.

@@ -100,3 +100,16 @@ def test_ending_a_preview_over_http(client, teacher):
     session.refresh_from_db()
     assert session.status == PracticeSession.Status.COMPLETED
     assert client.post(f"/teach/previews/{session.id}/end/").status_code == 200
+
+
+def test_a_test_conversation_never_resumes_an_unfinished_preview(client, teacher, client_profile):
+    from clients.models import ClientPreview
+    from sessions_app.models import PracticeSession
+    from sessions_app.services import session_start
+
+    preview = session_start(student=teacher, client=client_profile, kind="teacher_test")
+    ClientPreview.objects.create(session=preview)
+    client.force_login(teacher)
+    response = client.post(f"/practice/clients/{client_profile.id}/start/", {"confirmed": "1"})
+    started = PracticeSession.objects.exclude(pk=preview.pk).get()
+    assert response.url == f"/sessions/{started.id}/"
