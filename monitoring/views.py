@@ -18,8 +18,9 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import staff_required, teacher_required
+from accounts.models import User
 from conversations.models import Message
-from monitoring import exports, selectors
+from monitoring import datacare, exports, selectors
 from monitoring.forms import (
     DailyForm,
     PilotForm,
@@ -284,3 +285,16 @@ def pilot(request: HttpRequest) -> HttpResponse:
 def pilot_help(request: HttpRequest) -> HttpResponse:
     """Testing instructions for the pilot, for whoever is logged in (docs/pilot-guide.md)."""
     return render(request, "monitoring/help.html")
+
+
+@staff_required
+@ratelimit(key="user", rate=EXPORT_RATE, block=True)
+def user_data(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Everything held about one person, as a JSON download (docs/privacy.md)."""
+    person = get_object_or_404(User, pk=user_id)
+    response = JsonResponse(
+        datacare.user_export(user=person), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = f'attachment; filename="rapport-user-{person.pk}.json"'
+    response["Cache-Control"] = "no-store"
+    return response

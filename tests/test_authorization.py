@@ -203,6 +203,14 @@ def unknown_session(world: World) -> dict[str, Any]:
     return {"session_id": world.unknown_id}
 
 
+def the_student(world: World) -> dict[str, Any]:
+    return {"user_id": world.users["student"].pk}
+
+
+def no_such_user(world: World) -> dict[str, Any]:
+    return {"user_id": 987654}
+
+
 def export_sessions_csv(world: World) -> dict[str, Any]:
     return {"dataset": "sessions", "fmt": "csv"}
 
@@ -394,6 +402,8 @@ HTTP_CASES = [
     Case("monitoring:errors", "GET", staff_only(OK)),
     Case("monitoring:daily", "GET", staff_only(OK)),
     Case("monitoring:feedback", "GET", staff_only(OK)),
+    Case("monitoring:user_data", "GET", staff_only(OK), the_student, "a student"),
+    Case("monitoring:user_data", "GET", staff_only(NOT_FOUND), no_such_user, "no such user"),
     Case("monitoring:quality", "GET", staff_only(OK)),
     Case("monitoring:pilot", "GET", staff_only(OK)),
     Case("feedback:teacher", "GET", Expect(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK)),

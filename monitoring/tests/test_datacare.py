@@ -112,3 +112,22 @@ def test_delete_needs_a_mode_and_a_known_user(student):
         call_command("user_data", "delete", "stu", "--yes")
     with pytest.raises(CommandError, match="No user called"):
         call_command("user_data", "export", "nobody")
+
+
+def test_staff_download_one_users_data_from_the_session_page(
+    client, staff, student, teacher, client_profile
+):
+    session = _full_session(student, client_profile, teacher, ended_days_ago=1)
+    client.force_login(staff)
+    page = client.get(f"/monitor/sessions/{session.pk}/").content.decode()
+    assert f"/monitor/users/{student.pk}/data.json" in page
+    response = client.get(f"/monitor/users/{student.pk}/data.json")
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="rapport-user-{student.pk}.json"'
+    )
+    assert response.json()["sessions"][0]["id"] == str(session.pk)
+
+
+def test_only_staff_download_user_data(client, teacher, student):
+    client.force_login(teacher)
+    assert client.get(f"/monitor/users/{student.pk}/data.json").status_code == 403
