@@ -28,6 +28,8 @@ def test_counters_and_cost_change_without_a_reload(
 
     login(student, "student")
     student.get_by_role("button", name="Start session").first.click()
+    # The demo clients have content warnings: they are shown, and confirmed, before the start.
+    student.get_by_role("button", name="I understand — start the session").click()
     expect(student.get_by_label("Your reply")).to_be_visible()
     expect(_metric(staff, "active_sessions")).to_have_text(str(active_before + 1))
 
