@@ -1,18 +1,33 @@
-"""`make bench`: every benchmark, printing numbers. `python -m benchmarks NAME` runs one."""
+"""`make bench`: every benchmark, printing numbers. `python -m benchmarks NAME [--opts]` runs one.
 
+Each benchmark sets Django up on a database of its own, so `make bench` runs each in a fresh
+process.
+"""
+
+import subprocess
 import sys
 
-from benchmarks import conversation
+from benchmarks import conversation, load
 
-BENCHMARKS = {"conversation": conversation.main}
+BENCHMARKS = {"conversation": lambda options: conversation.main(), "load": load.main}
 
 
-def main(names: list[str]) -> None:
+def main(arguments: list[str]) -> None:
+    names = [a for a in arguments if a in BENCHMARKS]
+    unknown = [a for a in arguments if not a.startswith("-") and a not in BENCHMARKS]
+    options = [a for a in arguments if a not in names]
+    if unknown and not names:
+        sys.exit(f"No benchmark called {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}.")
+    if len(names) == 1:
+        print(f"\n=== {names[0]} ===", flush=True)
+        BENCHMARKS[names[0]](options)
+        return
+    failed = []
     for name in names or list(BENCHMARKS):
-        if name not in BENCHMARKS:
-            sys.exit(f"No benchmark called {name!r}; choose from {', '.join(BENCHMARKS)}.")
-        print(f"\n=== {name} ===")
-        BENCHMARKS[name]()
+        if subprocess.run([sys.executable, "-m", "benchmarks", name, *options]).returncode:
+            failed.append(name)
+    if failed:
+        sys.exit(f"Failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ users and sessions with the ORM and read the results back, while the server does
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -47,6 +48,42 @@ def bench_database() -> Iterator[dict[str, str]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+@contextlib.contextmanager
+def bench_postgres_database(server_url: str = POSTGRES_URL) -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database (rapport_bench_<random>), migrated, dropped at the end.
+
+    `server_url` names the server, not a database (BENCH_POSTGRES_URL overrides the default);
+    Django is set up on the new database in this process, as with bench_database().
+    """
+    import psycopg
+
+    name = f"rapport_bench_{secrets.token_hex(4)}"
+    admin = f"{server_url.rstrip('/')}/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    env = {"DATABASE_URL": f"{server_url.rstrip('/')}/{name}"}
+    try:
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        yield env
+    finally:
+        with contextlib.suppress(Exception):
+            from django.db import connections
+
+            connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass(frozen=True)
 class Server:
     url: str
@@ -55,12 +92,17 @@ class Server:
 
 
 @contextlib.contextmanager
-def daphne(env: dict[str, str]) -> Iterator[Server]:
-    """A real daphne process serving the app with `env` on top of this process's environment."""
+def daphne(
+    env: dict[str, str], application: str = "config.asgi:application", log_path: Path | None = None
+) -> Iterator[Server]:
+    """A real daphne process serving the app with `env` on top of this process's environment.
+
+    Its output goes to `log_path` when given (kept), else to a temporary file.
+    """
     port = free_port()
-    with tempfile.TemporaryFile() as log:
+    with open(log_path, "w+b") if log_path else tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
             cwd=ROOT,
             env=os.environ | env,
             stdout=log,
@@ -72,7 +114,11 @@ def daphne(env: dict[str, str]) -> Iterator[Server]:
             yield Server(url=url, ws_url=f"ws://127.0.0.1:{port}", process=process)
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen, log) -> None:
@@ -106,6 +152,35 @@ def session_cookie_for(user) -> str:
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def process_memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS (now) and VmHWM (peak) of a process, in KiB, from /proc/<pid>/status."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used, from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_wait_seconds(pid: int) -> float:
+    """Time the process's threads were runnable but not running (/proc/<pid>/task/*/schedstat).
+
+    Near zero on a quiet machine; large when other work competes for the cores.
+    """
+    waited = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            waited += int((task / "schedstat").read_text().split()[1])
+    return waited / 1e9
 
 
 def percentile(values: list[float], fraction: float) -> float:
