@@ -7,9 +7,13 @@ process.
 import subprocess
 import sys
 
-from benchmarks import conversation, load
+from benchmarks import conversation, load, pages
 
-BENCHMARKS = {"conversation": lambda options: conversation.main(), "load": load.main}
+BENCHMARKS = {
+    "conversation": lambda options: conversation.main(),
+    "load": load.main,
+    "pages": pages.main,
+}
 
 
 def main(arguments: list[str]) -> None:
