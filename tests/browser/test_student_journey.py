@@ -27,6 +27,8 @@ pytestmark = pytest.mark.browser
 
 REPLY_DELAY_MS = "250"
 REPLY_TIMEOUT_MS = 60_000
+# Per student and minute: the journey's four turns pass; the error test runs into it.
+RATE_LIMIT = "5"
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 FIRST_CLIENT, SECOND_CLIENT = "Maya Torres", "Jordan Lee"
 TURNS = [
@@ -63,7 +65,9 @@ WATCH_REPLY = """
 
 @pytest.fixture(scope="module")
 def slow_server(app_servers: LiveServers) -> Iterator[LiveServer]:
-    server = app_servers.start(env={"DEMO_REPLY_DELAY_MS": REPLY_DELAY_MS})
+    server = app_servers.start(
+        env={"DEMO_REPLY_DELAY_MS": REPLY_DELAY_MS, "LIMIT_MESSAGES_PER_MINUTE": RATE_LIMIT}
+    )
     try:
         yield server
     finally:
@@ -305,3 +309,39 @@ def test_when_time_runs_out_the_session_ends_gracefully(
     expect(page.get_by_role("heading", name="Session saved")).to_be_visible()
     status = server.shell(f"print(PracticeSession.objects.get(pk={session_id!r}).status)")
     assert status == "completed"
+
+
+def test_a_refused_turn_is_explained_inline_and_its_text_kept(
+    new_page: Callable[..., Page], slow_server: LiveServer
+) -> None:
+    server = slow_server
+    page = new_page(server)
+    username = new_student(server, "limits")
+    server.shell(
+        "from accounts.services import notice_acknowledge\n"
+        f"notice_acknowledge(user=User.objects.get(username={username!r}))"
+    )
+    server.login(page, username)
+    card(page, FIRST_CLIENT).get_by_role("button", name="Start session").click()
+    page.get_by_role("button", name=re.compile("I understand")).click()
+    box, error = page.get_by_label("Your reply"), page.locator("#composer-error")
+
+    # Turn after turn until the per-minute limit refuses one (a new minute may reset it once).
+    for number in range(1, 3 * int(RATE_LIMIT)):
+        text = f"Question number {number}: how does that feel?"
+        send(page, text)
+        stored = page.locator("#transcript .msg-student").filter(has_text=text)
+        expect(stored.or_(error.filter(has_text=re.compile(r"\S")))).to_be_visible()
+        if error.inner_text().strip():
+            break
+        expect(completed_replies(page)).to_have_count(number, timeout=REPLY_TIMEOUT_MS)
+    else:
+        pytest.fail("the rate limit never refused a turn")
+
+    expect(
+        page.get_by_role("alert").filter(has_text="faster than a conversation allows")
+    ).to_be_visible()
+    expect(box).to_have_value(text)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    assert_accessible(page)
+    Camera(page, "laptop").shoot("refused-turn")
