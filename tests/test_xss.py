@@ -189,6 +189,7 @@ PARAMETER_VALUES: dict[str, ParameterValues] = {
     "session_id": lambda w: [w.session.pk, w.ended_session.pk, w.preview.pk],
     "client_id": lambda w: [w.client.pk, w.draft_client.pk],
     "comment_id": lambda w: [w.comment.pk],
+    "user_id": lambda w: [w.users[role].pk for role in ("student", "teacher", "staff")],
     "fmt": lambda w: _export_formats(),
     "dataset": lambda w: _datasets(),
     "uidb64": lambda w: [set_password_link(w)["uidb64"]],
@@ -239,8 +240,13 @@ def _paths(world: World) -> Iterator[tuple[str, str]]:
         for kwargs in _kwargs_for(pattern.route, world):
             yield pattern.name, reverse(pattern.name, kwargs=kwargs)
     for case in admin_cases():
-        if case.name.endswith(("_changelist", "_change", "_history", ":index", ":app_list")):
-            yield case.name, reverse(case.name, kwargs=case.kwargs(world))
+        if not case.name.endswith(("_changelist", "_change", "_history", ":index", ":app_list")):
+            continue
+        try:
+            kwargs = case.kwargs(world)
+        except pytest.fail.Exception:  # a model this world has no row of: its list is walked
+            continue
+        yield case.name, reverse(case.name, kwargs=kwargs)
 
 
 def _get(user: User | None, path: str) -> HttpResponse:
