@@ -139,7 +139,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
+            "CONFIG": {
+                # redis-py's default read timeout (5 s) equals channels_redis's blocking wait,
+                # so a quiet socket could time out its own read and be closed (1011).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+                # All of a process's sockets share one inbound queue; at the default of 100,
+                # group_send drops events silently when a busy process falls behind.
+                "capacity": 5000,
+            },
         }
     }
     CACHES = {

@@ -111,6 +111,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             await engine.end_session(session_id=self.session_id, publish=self._publish)
 
+    async def dispatch(self, message: dict) -> None:
+        # Group events touch no database: skip Channels' close_old_connections hop to the
+        # database thread, which every reply.delta to every socket would otherwise wait for.
+        if message["type"] == "session.event":
+            await self.session_event(message)
+            return
+        await super().dispatch(message)
+
     async def session_event(self, message: dict) -> None:
         """An event for every socket of this session, from the channel-layer group."""
         await self._send_event(message["event"])

@@ -89,6 +89,9 @@ def test_a_preview_reply_is_stored_and_costed_like_any_session(teacher, monkeypa
     assert session.status == PracticeSession.Status.COMPLETED
 
 
+# The view goes through the engine, whose database calls close "old" connections first; inside
+# a test's wrapping transaction on PostgreSQL that would close the test's own connection.
+@pytest.mark.django_db(transaction=True)
 def test_ending_a_preview_over_http(client, teacher):
     from clients.services import preview_start
 

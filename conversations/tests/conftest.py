@@ -75,16 +75,16 @@ class Socket:
         text = frame if isinstance(frame, str) else json.dumps(frame)
         await self.communicator.send_to(text_data=text)
 
-    async def receive(self, timeout: float = 3) -> dict | str:
+    async def receive(self, timeout: float = 15) -> dict | str:
         text = await self.communicator.receive_from(timeout=timeout)
         return json.loads(text) if self.json_mode else text
 
-    async def receive_until(self, event_type: str, timeout: float = 5) -> list[dict]:
+    async def receive_until(self, event_type: str, timeout: float = 15) -> list[dict]:
         """JSON events up to and including the first of `event_type`."""
         return await self.receive_until_any((event_type,), timeout)
 
     async def receive_until_any(
-        self, event_types: tuple[str, ...], timeout: float = 5
+        self, event_types: tuple[str, ...], timeout: float = 15
     ) -> list[dict]:
         events = []
         while True:
