@@ -349,7 +349,10 @@ async def _stream_once(plan: ReplyPlan, progress: ReplyProgress, publish: Publis
         await publish({"type": "reply.delta", "message_id": reply_id, "text": event.text})
         if time.monotonic() > renew_at:
             renew_at = time.monotonic() + settings.REPLY_LEASE_SECONDS / 3
-            if not await database_sync_to_async(reply_lease_renew)(message_id=plan.reply.id):
+            renewed = await database_sync_to_async(reply_lease_renew)(
+                message_id=plan.reply.id, content=progress.text
+            )
+            if not renewed:
                 raise ReplyStopped
     raise ProviderError("The stream ended without a result.", kind="incomplete", retryable=True)
 

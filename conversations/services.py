@@ -28,13 +28,16 @@ def reply_begin(*, session: PracticeSession) -> Message:
     return message
 
 
-def reply_lease_renew(*, message_id) -> bool:
-    """Extend the lease; False when the reply should stop (session ended, row reaped)."""
+def reply_lease_renew(*, message_id, content: str) -> bool:
+    """Extend the lease and keep the text so far (a crash then loses at most one lease period).
+
+    False when the reply should stop: the session ended or the row was reaped.
+    """
     renewed = Message.objects.filter(
         pk=message_id,
         status=Message.Status.STREAMING,
         session__status=PracticeSession.Status.ACTIVE,
-    ).update(lease_expires_at=lease_deadline())
+    ).update(lease_expires_at=lease_deadline(), content=content)
     return bool(renewed)
 
 

@@ -127,3 +127,13 @@ async def test_an_empty_reply_is_failed_not_stored_as_a_turn(session, provider):
     assert events[-1]["error"]["code"] == "refusal" and events[-1]["retryable"]
     reply = await Message.objects.filter(session=session, role="client").afirst()
     assert reply.status == "failed"
+
+
+def test_renewing_the_lease_keeps_the_text_so_far(session):
+    from conversations.services import reply_lease_renew
+
+    reply = streaming_reply(session, lease_in_seconds=5)
+    assert reply_lease_renew(message_id=reply.pk, content="I guess it started")
+    reply.refresh_from_db()
+    assert reply.content == "I guess it started"
+    assert reply.lease_expires_at > timezone.now() + timedelta(seconds=5)
