@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from conversations.models import Message
+from monitoring.admin_exports import export_actions
 from sessions_app.models import PracticeSession
 
 # Past this many messages the session page shows a link to the paginated message list instead.
@@ -37,7 +38,9 @@ def duration_text(duration: timedelta | None) -> str:
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable, never added, changed or deleted here (transcripts are kept whole)."""
+    """Viewable and exportable; never added, changed or deleted here (transcripts stay whole)."""
+
+    actions = export_actions()
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
