@@ -137,30 +137,8 @@ class PracticeSessionAdmin(ReadOnlyAdmin):
         ),
         ("Client", {"fields": ("client_snapshot", "client_state"), "classes": ["collapse"]}),
     )
-    readonly_fields = (
-        "id",
-        "student",
-        "client_profile",
-        "kind",
-        "status",
-        "started_at",
-        "ended_at",
-        "last_activity_at",
-        "duration_display",
-        "messages_link",
-        "model",
-        "prompt_version",
-        "demo_mode",
-        "turn_count",
-        "total_tokens",
-        "input_tokens",
-        "output_tokens",
-        "cache_write_tokens",
-        "cache_read_tokens",
-        "cost_display",
-        "client_snapshot",
-        "client_state",
-    )
+    # Nothing here is editable: every field shown is read-only, computed ones included.
+    readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
     inlines = [MessageInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PracticeSession]:
