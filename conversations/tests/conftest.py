@@ -6,10 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 
+from accounts.testing import session_cookie
 from config.asgi import application
 from conversations import engine
 from conversations.llm.base import LLMRequest, ProviderError, StreamEnd, TextDelta, Usage
@@ -53,15 +51,6 @@ def provider(monkeypatch) -> ScriptedProvider:
     scripted = ScriptedProvider()
     monkeypatch.setattr(engine, "get_provider", lambda: scripted)
     return scripted
-
-
-def session_cookie(user) -> str:
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 
 class Socket:
