@@ -20,7 +20,8 @@ from uuid import UUID
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.utils import timezone
 
 from clients.prompts import (
     ClientState,
@@ -37,15 +38,15 @@ from conversations.llm.pricing import cost_of
 from conversations.models import Message
 from conversations.safety import looks_like_real_crisis
 from conversations.services import (
+    lease_deadline,
     replies_reap_orphans,
-    reply_begin,
     reply_finish,
     reply_lease_renew,
 )
 from monitoring.models import ErrorEvent
 from monitoring.services import error_record
 from sessions_app.models import PracticeSession
-from sessions_app.services import SessionNotActive, message_append, session_end
+from sessions_app.services import SessionNotActive, session_end
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,11 @@ def message_event(message: Message) -> dict:
     }
 
 
-# --- Preparing a reply (one database round trip per turn) -----------------------------------
+# --- Preparing a reply (one transaction per turn) -------------------------------------------
+#
+# Every turn runs on one thread that serves the whole process (Django's async ORM), so each
+# statement counts: a turn locks the session, reads its history once, then does every check on
+# what it read and writes the new rows in one INSERT and the session in one UPDATE.
 
 
 @dataclass(frozen=True)
@@ -106,21 +111,46 @@ class TimeUp(TurnRefused):
         super().__init__("time_up", TIME_UP)
 
 
-def _locked_active_session(session_id: UUID) -> PracticeSession:
+HISTORY_FIELDS = ("id", "role", "status", "content", "client_msg_id", "lease_expires_at")
+
+
+def _locked_session_and_history(session_id: UUID) -> tuple[PracticeSession, list]:
+    """Lock the session row (appends take turns on it), then read its messages in order."""
     session = PracticeSession.objects.select_for_update().get(pk=session_id)
+    history = list(
+        Message.objects.filter(session_id=session_id)
+        .order_by("sequence_number")
+        .values_list(*HISTORY_FIELDS, named=True)
+    )
+    return session, history
+
+
+def _refuse_unless_active(session: PracticeSession) -> None:
     if session.status != PracticeSession.Status.ACTIVE:
         raise TurnRefused("session_ended", "This session has ended. Start a new one to go on.")
     if session.time_is_up():
         raise TimeUp
-    return session
 
 
-def _refuse_if_replying(session: PracticeSession) -> None:
-    replies_reap_orphans(session_id=session.pk)
-    if session.messages.filter(status=Message.Status.STREAMING).exists():
+def _refuse_if_replying(session_id: UUID, history: list) -> list:
+    """Refuse while a reply streams; a reply whose process died (lease lapsed) is marked first.
+
+    Returns the history as it now stands.
+    """
+    streaming = [row for row in history if row.status == Message.Status.STREAMING]
+    now = timezone.now()
+    if any(row.lease_expires_at is None or row.lease_expires_at >= now for row in streaming):
         raise TurnRefused(
             "reply_in_progress", "Wait for the client to finish replying, then send again."
         )
+    if not streaming:
+        return history
+    replies_reap_orphans(session_id=session_id)
+    reaped = {row.id for row in streaming}
+    return [
+        row._replace(status=Message.Status.INTERRUPTED) if row.id in reaped else row
+        for row in history
+    ]
 
 
 class LimitRefused(TurnRefused):
@@ -157,14 +187,34 @@ def _recording_limits(accept: Callable) -> Callable:
     return wrapped
 
 
-def _plan_reply(session: PracticeSession, user_id: int, state: ClientState) -> ReplyPlan:
-    """Start the streaming reply row and build the request from the stored history."""
-    reply = reply_begin(session=session)
+def _store_with_reply(
+    session: PracticeSession, history: list, new: list[Message], state: ClientState
+) -> Message:
+    """Store `new` and an empty streaming reply leased to this process, numbered after
+    `history`, and the session's new client state; one INSERT and one UPDATE."""
+    reply = Message(role=Message.Role.CLIENT, status=Message.Status.STREAMING)
+    reply.lease_expires_at = lease_deadline()
+    for number, message in enumerate([*new, reply], start=len(history) + 1):
+        message.session, message.sequence_number = session, number
+    Message.objects.bulk_create([*new, reply])
+    # Message.timestamp is auto_now_add: the session's last activity reuses its clock.
+    PracticeSession.objects.filter(pk=session.pk).update(
+        client_state=state.to_json(), last_activity_at=reply.timestamp
+    )
+    return reply
+
+
+def _plan_reply(
+    session: PracticeSession, user_id: int, history: list, new: list[Message], state: ClientState
+) -> ReplyPlan:
+    """Store the turn's rows with a streaming reply and build the request from the history."""
+    reply = _store_with_reply(session, history, new, state)
     rows = [
         (role, status, without_direction_tags(content) if role == Message.Role.STUDENT else content)
-        for role, status, content in session.messages.order_by("sequence_number").values_list(
-            "role", "status", "content"
-        )
+        for role, status, content in [
+            *((row.role, row.status, row.content) for row in history),
+            *((message.role, message.status, message.content) for message in new),
+        ]
     ]
     card = session.client_snapshot
     request = LLMRequest(
@@ -196,57 +246,49 @@ class AcceptedTurn:
 @_recording_limits
 def _accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UUID) -> AcceptedTurn:
     with transaction.atomic():
-        repeated = Message.objects.filter(
-            session_id=session_id, client_msg_id=client_msg_id
-        ).first()
-        if repeated is not None:
-            return AcceptedTurn([repeated], None)
-        session = _locked_active_session(session_id)
-        _refuse_if_replying(session)
-        _check_limits(session, user_id)
-        try:
-            with transaction.atomic():
-                student_turn = message_append(
-                    session=session,
-                    role=Message.Role.STUDENT,
-                    content=content,
-                    client_msg_id=client_msg_id,
-                )
-        except IntegrityError:  # the same frame from two sockets at once: the first one won
+        session, history = _locked_session_and_history(session_id)
+        if any(row.client_msg_id == client_msg_id for row in history):
+            # A frame sent again (a reconnect, or two sockets at once: the lock made them
+            # take turns); the sender hears the turn as stored.
             repeated = Message.objects.get(session_id=session_id, client_msg_id=client_msg_id)
             return AcceptedTurn([repeated], None)
-        stored = [student_turn]
+        _refuse_unless_active(session)
+        history = _refuse_if_replying(session_id, history)
+        _check_limits(session, user_id)
+        stored = [Message(role=Message.Role.STUDENT, content=content, client_msg_id=client_msg_id)]
         if looks_like_real_crisis(content):
-            stored.append(_safety_notice(session, user_id, student_turn))
+            stored.append(Message(role=Message.Role.SYSTEM, content=settings.SUPPORT_TEXT))
         card = session.client_snapshot
         state = state_after_turn(
             card, ClientState.from_json(session.client_state, card=card), content
         )
-        PracticeSession.objects.filter(pk=session.pk).update(client_state=state.to_json())
-        return AcceptedTurn(stored, _plan_reply(session, user_id, state))
+        plan = _plan_reply(session, user_id, history, stored, state)
+    if len(stored) > 1:
+        _record_safety_notice(session_id, user_id, stored[0])
+    return AcceptedTurn(stored, plan)
 
 
-def _safety_notice(session: PracticeSession, user_id: int, turn: Message) -> Message:
-    """Show the institution's support text outside the role-play and flag it for the teacher."""
+def _record_safety_notice(session_id: UUID, user_id: int, turn: Message) -> None:
+    """The institution's support text was shown outside the role-play: flag it for the teacher."""
     error_record(
         kind="safety.crisis",
         severity=ErrorEvent.Severity.WARNING,
         message="A student's message looked like a real personal crisis; support text shown.",
-        session_id=session.pk,
+        session_id=session_id,
         user_id=user_id,
         details={"message_id": str(turn.id), "sequence_number": turn.sequence_number},
     )
-    return message_append(session=session, role=Message.Role.SYSTEM, content=settings.SUPPORT_TEXT)
 
 
 @database_sync_to_async
 @_recording_limits
 def _accept_retry(session_id: UUID, user_id: int) -> ReplyPlan:
     with transaction.atomic():
-        session = _locked_active_session(session_id)
-        _refuse_if_replying(session)
-        last_turns = session.messages.exclude(role=Message.Role.SYSTEM).order_by("-sequence_number")
-        last = last_turns.first()
+        session, history = _locked_session_and_history(session_id)
+        _refuse_unless_active(session)
+        history = _refuse_if_replying(session_id, history)
+        turns = [row for row in history if row.role != Message.Role.SYSTEM]
+        last = turns[-1] if turns else None
         if (
             last is None
             or last.role != Message.Role.CLIENT
@@ -255,7 +297,7 @@ def _accept_retry(session_id: UUID, user_id: int) -> ReplyPlan:
             raise TurnRefused("nothing_to_retry", "There is no failed reply to try again.")
         _check_limits(session, user_id)
         state = ClientState.from_json(session.client_state, card=session.client_snapshot)
-        return _plan_reply(session, user_id, state)
+        return _plan_reply(session, user_id, history, [], state)
 
 
 # --- Running a reply ------------------------------------------------------------------------

@@ -4,28 +4,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from conversations.llm.base import Usage
 from conversations.models import Message
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_account, message_append
+from sessions_app.services import message_account
 
 
 def lease_deadline():
     return timezone.now() + timedelta(seconds=settings.REPLY_LEASE_SECONDS)
-
-
-def reply_begin(*, session: PracticeSession) -> Message:
-    """Store an empty client reply that is streaming, leased to this process."""
-    with transaction.atomic():
-        message = message_append(
-            session=session, role=Message.Role.CLIENT, content="", status=Message.Status.STREAMING
-        )
-        message.lease_expires_at = lease_deadline()
-        message.save(update_fields=["lease_expires_at"])
-    return message
 
 
 def reply_lease_renew(*, message_id, content: str) -> bool:
@@ -41,7 +29,6 @@ def reply_lease_renew(*, message_id, content: str) -> bool:
     return bool(renewed)
 
 
-@transaction.atomic
 def reply_finish(
     *,
     message: Message,
@@ -53,13 +40,6 @@ def reply_finish(
     total_ms: int,
 ) -> None:
     """Store the reply's final text, status and timings, and add its usage to the totals."""
-    Message.objects.filter(pk=message.pk).update(
-        content=content,
-        status=status,
-        first_token_ms=first_token_ms,
-        total_ms=total_ms,
-        lease_expires_at=None,
-    )
     message_account(
         message=message,
         input_tokens=usage.input_tokens,
@@ -67,6 +47,11 @@ def reply_finish(
         cache_write_tokens=usage.cache_write_tokens,
         cache_read_tokens=usage.cache_read_tokens,
         cost=cost,
+        content=content,
+        status=status,
+        first_token_ms=first_token_ms,
+        total_ms=total_ms,
+        lease_expires_at=None,
     )
 
 

@@ -103,8 +103,12 @@ def message_account(
     cache_write_tokens: int,
     cache_read_tokens: int,
     cost: Decimal,
+    **message_fields,
 ) -> None:
-    """Add one provider call's usage to the message and its session, in one transaction."""
+    """Add one provider call's usage to the message and its session, in one transaction.
+
+    `message_fields` are set on the message in the same UPDATE (a reply's final text, status).
+    """
     tokens = input_tokens + output_tokens + cache_write_tokens + cache_read_tokens
     usage = {
         "input_tokens": F("input_tokens") + input_tokens,
@@ -113,7 +117,7 @@ def message_account(
         "cache_read_tokens": F("cache_read_tokens") + cache_read_tokens,
     }
     Message.objects.filter(pk=message.pk).update(
-        **usage, token_count=F("token_count") + tokens, cost=F("cost") + cost
+        **usage, **message_fields, token_count=F("token_count") + tokens, cost=F("cost") + cost
     )
     PracticeSession.objects.filter(pk=message.session_id).update(
         **usage, total_tokens=F("total_tokens") + tokens, estimated_cost=F("estimated_cost") + cost

@@ -7,10 +7,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import make_client, make_user
+from conversations import engine
 from conversations.engine import COALESCE_SECONDS, _coalesced
 from conversations.llm.base import StreamEnd, TextDelta, Usage
 from conversations.models import Message
@@ -137,3 +140,27 @@ def test_renewing_the_lease_keeps_the_text_so_far(session):
     reply.refresh_from_db()
     assert reply.content == "I guess it started"
     assert reply.lease_expires_at > timezone.now() + timedelta(seconds=5)
+
+
+def statements_for_one_turn(session, text: str) -> list[str]:
+    """The SQL a turn sends: accepting it (with its streaming reply) and finishing the reply."""
+    with CaptureQueriesContext(connection) as queries:
+        accepted = engine._accept_turn.func(session.pk, session.student_id, text, uuid.uuid4())
+        plan = accepted.plan
+        progress = engine.ReplyProgress(started=time.monotonic(), text="Fine.", usage=Usage(1, 1))
+        engine._finish.func(plan, progress, Message.Status.COMPLETE)
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    # SQLite logs the transaction's edges, PostgreSQL does not; savepoints stay in.
+    return [statement for statement in statements if statement not in ("BEGIN", "COMMIT")]
+
+
+@pytest.mark.django_db(transaction=True)  # the turn's own transaction, not a savepoint
+def test_a_turn_sends_a_fixed_handful_of_statements_however_long_the_history(session):
+    first = statements_for_one_turn(session, "Hello.")
+    for n in range(30):
+        message_append(session=session, role=("student", "client")[n % 2], content=f"Turn {n}.")
+    later = statements_for_one_turn(session, "And now?")
+    assert later == first
+    # Lock the session, read its history, insert the turn with its reply, update the session;
+    # then finish: update the reply, add its usage to the session.
+    assert first == ["SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE", "UPDATE"]
