@@ -122,7 +122,10 @@ class AnthropicProvider:
         _refuse_prefill(request)
         progress = _StreamProgress()
         try:
-            async with self._client().messages.stream(**_stream_arguments(request)) as stream:
+            # The raw event stream: `messages.stream()` would also rebuild a snapshot of the
+            # whole message on every event, work this provider never reads.
+            stream = await self._client().messages.create(**_stream_arguments(request), stream=True)
+            async with stream:
                 async for event in stream:
                     delta = _apply_event(event, progress)
                     if delta:
