@@ -138,15 +138,15 @@ if REDIS_URL:
         )
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Redis pub/sub: a group event is one PUBLISH, pushed to each process that has a
+            # socket in the group. The list-based core layer pops one message per round trip
+            # per process, and every reply.delta queued behind that: seconds under load
+            # (docs/performance.md). Events in flight when a process dies are lost either way;
+            # the stored history is what a reconnecting socket replays.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # redis-py's default read timeout (5 s) equals channels_redis's blocking wait,
-                # so a quiet socket could time out its own read and be closed (1011).
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "hosts": [{"address": REDIS_URL}],
                 "prefix": f"{REDIS_KEY_PREFIX}:asgi",
-                # All of a process's sockets share one inbound queue; at the default of 100,
-                # group_send drops events silently when a busy process falls behind.
-                "capacity": 5000,
             },
         }
     }

@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import datetime
 import logging
 import uuid
@@ -54,6 +55,10 @@ async def _channel_layer_ok() -> bool:
         token = uuid.uuid4().hex
         await layer.send(channel, {"type": "healthz.ping", "token": token})
         message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+        # A receive cancelled is how a channel is given up: the pub/sub layer then unsubscribes
+        # it, where otherwise every check would leave one subscription behind.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), timeout=0.01)
         return message.get("token") == token
     except Exception:
         logger.warning("healthz: the channel layer did not answer", exc_info=True)

@@ -4,7 +4,7 @@ from django.test import override_settings
 
 from monitoring import views
 
-REDIS_LAYER = "channels_redis.core.RedisChannelLayer"
+REDIS_LAYER = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 
 class _BrokenConnection:

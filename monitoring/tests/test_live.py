@@ -72,18 +72,20 @@ async def test_only_staff_may_watch(role, code, student, teacher):
 
 
 async def test_a_tick_in_one_process_reaches_dashboards_in_another_over_redis(redis_url):
-    """Two RedisChannelLayer instances stand for two daphne processes sharing Redis."""
+    """Two Redis channel layers stand for two daphne processes sharing Redis."""
     from channels.layers import channel_layers
-    from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer
     from django.test import override_settings
 
     from conftest import RUN_PREFIX
 
     config = {"hosts": [redis_url], "prefix": f"{RUN_PREFIX}:live"}
-    here, there = RedisChannelLayer(**config), RedisChannelLayer(**config)
+    here, there = RedisPubSubChannelLayer(**config), RedisPubSubChannelLayer(**config)
     channel = await there.new_channel()
     await there.group_add(live.GROUP, channel)
-    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": config}}
+    layers = {
+        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": config}
+    }
     try:
         with override_settings(CHANNEL_LAYERS=layers):
             channel_layers.backends.clear()
