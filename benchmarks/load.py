@@ -279,7 +279,7 @@ class ShapeResult:
     wall_seconds: float
     connect_errors: int
     lag_ms: list[float]
-    layer_drops: int = 0
+    log_tracebacks: int = 0
 
 
 def phase_bounds(turns: int) -> list[tuple[int, int]]:
@@ -535,9 +535,8 @@ def report(results: list[ShapeResult], options) -> None:
         for turn in result.turns:
             if turn.error:
                 kinds[turn.error] = kinds.get(turn.error, 0) + 1
-        dropped = result.layer_drops
-        if dropped:
-            kinds["channel layer over capacity (daphne log)"] = dropped
+        if result.log_tracebacks:
+            kinds["tracebacks in the daphne logs"] = result.log_tracebacks
         if kinds or result.connect_errors:
             print(
                 f"{SHAPE_NAMES[result.shape]} errors: {kinds}, failed connects "
@@ -632,8 +631,8 @@ def main(argv: list[str] | None = None) -> None:
             warmups = make_students(SHAPES[shape][0], f"warm-{shape}")
             with servers_for(shape, server_env, options) as servers:
                 results.append(asyncio.run(run_shape(shape, servers, students, warmups, options)))
-            results[-1].layer_drops = sum(
-                log.read_text(errors="replace").count("channels over capacity")
+            results[-1].log_tracebacks = sum(
+                log.read_text(errors="replace").count("Traceback")
                 for log in LOG_DIR.glob(f"daphne-{shape}-*.log")
             )
             from django.db import connections
