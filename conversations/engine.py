@@ -111,7 +111,15 @@ class TimeUp(TurnRefused):
         super().__init__("time_up", TIME_UP)
 
 
-HISTORY_FIELDS = ("id", "role", "status", "content", "client_msg_id", "lease_expires_at")
+HISTORY_FIELDS = (
+    "id",
+    "sequence_number",
+    "role",
+    "status",
+    "content",
+    "client_msg_id",
+    "lease_expires_at",
+)
 
 
 def _locked_session_and_history(session_id: UUID) -> tuple[PracticeSession, list]:
@@ -194,7 +202,8 @@ def _store_with_reply(
     `history`, and the session's new client state; one INSERT and one UPDATE."""
     reply = Message(role=Message.Role.CLIENT, status=Message.Status.STREAMING)
     reply.lease_expires_at = lease_deadline()
-    for number, message in enumerate([*new, reply], start=len(history) + 1):
+    last_number = history[-1].sequence_number if history else 0
+    for number, message in enumerate([*new, reply], start=last_number + 1):
         message.session, message.sequence_number = session, number
     Message.objects.bulk_create([*new, reply])
     # Message.timestamp is auto_now_add: the session's last activity reuses its clock.
