@@ -103,11 +103,9 @@ def kill(server: LiveServer) -> None:
 
 PEOPLE_CODE = """
 import json
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from accounts.models import NOTICE_VERSION, User
+from accounts.testing import session_cookie as cookie
 from clients.models import ClientProfile
 from sessions_app.services import session_start
 
@@ -115,14 +113,6 @@ def user(name, **extra):
     return User.objects.create_user(
         username=name, password=None, notice_version=NOTICE_VERSION,
         notice_acknowledged_at=timezone.now(), **extra)
-
-def cookie(person):
-    store = SessionStore()
-    store[SESSION_KEY] = str(person.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = person.get_session_auth_hash()
-    store.create()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 teacher = user("proc-teacher", role="teacher")
 student = user("proc-student", role="student")
