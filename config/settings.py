@@ -10,7 +10,15 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_decimal, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Takes the request's database connection from the pool first, or answers 503 (PostgreSQL).
+    "config.middleware.DatabaseConnectionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,7 +100,7 @@ SUPPORTED_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresq
 
 def _database_from_url(url: str) -> dict:
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     except ValueError as error:
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a database URL we understand: {error}"
@@ -101,9 +111,29 @@ def _database_from_url(url: str) -> dict:
             "supported."
         )
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = SQLITE_OPTIONS
+    else:
+        config["OPTIONS"] = config.get("OPTIONS", {}) | {"pool": _postgres_pool()}
     return config
+
+
+def _postgres_pool() -> dict:
+    """psycopg's pool, one per process, shared by every thread (docs/deployment.md, Sizing).
+
+    Under ASGI each request runs its synchronous code on a thread of its own; with persistent
+    connections each of those threads opened and kept one, until PostgreSQL ran out
+    ("too many clients"). Now a thread borrows a connection and gives it back when its request
+    ends, and a request that finds none free within DATABASE_POOL_TIMEOUT gets a 503
+    (config/middleware.py). CONN_MAX_AGE is 0: Django refuses persistent connections with a pool.
+    """
+    minimum = env_int("DATABASE_POOL_MIN", 2)
+    maximum = env_int("DATABASE_POOL_MAX", 10, minimum=1)
+    if minimum > maximum:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL_MIN ({minimum}) must not be more than DATABASE_POOL_MAX ({maximum})."
+        )
+    timeout = env_float("DATABASE_POOL_TIMEOUT", 10.0, minimum=0.1)
+    return {"min_size": minimum, "max_size": maximum, "timeout": timeout, "name": "rapport"}
 
 
 # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock when a
@@ -299,6 +329,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["error_events"]},
         "conversations": {"handlers": ["error_events"]},
+        "config.middleware": {"handlers": ["error_events"]},
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "anthropic": {"level": "WARNING"},

@@ -75,7 +75,7 @@ class DatabaseHandler(logging.Handler):
 
 
 def write_event(fields: dict[str, Any]) -> None:
-    from django.db import OperationalError, close_old_connections
+    from django.db import OperationalError, close_old_connections, connection
 
     from monitoring.models import ErrorEvent
 
@@ -86,9 +86,14 @@ def write_event(fields: dict[str, Any]) -> None:
             return
         except OperationalError:
             # SQLite allows one writer: wait for the transaction that logged this to finish.
+            # On PostgreSQL: the pool had no connection free (a burst of requests).
             if attempt == WRITE_ATTEMPTS:
                 raise
             time.sleep(RETRY_SECONDS * attempt)
+        finally:
+            # Give the connection back to the pool now: errors are rare, and a connection this
+            # thread kept until the next one would be one the pages cannot have.
+            connection.close()
 
 
 def _request_details(request: Any) -> tuple[dict[str, Any], int | None]:
@@ -117,8 +122,9 @@ def event_fields(record: logging.LogRecord) -> dict[str, Any]:
             -TRACEBACK_LIMIT:
         ]
     status_code = getattr(record, "status_code", None)
+    default_kind = "server.error" if record.name == "django.request" else "server.task_error"
     return {
-        "kind": "server.error" if record.name == "django.request" else "server.task_error",
+        "kind": getattr(record, "event_kind", None) or default_kind,
         "severity": "critical",
         "message": record.getMessage()[:MESSAGE_LIMIT],
         "status_code": status_code if isinstance(status_code, int) else None,
