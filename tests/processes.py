@@ -77,10 +77,15 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def cluster(directory: Path, env: Mapping[str, str | None] | None = None) -> Iterator[Cluster]:
-    """A migrated database of this run's kind and a unique Redis prefix; everything is stopped,
-    dropped and forgotten on the way out (daphne processes, the database, the Redis keys)."""
-    database = database_create(directory)
+def cluster(
+    directory: Path,
+    env: Mapping[str, str | None] | None = None,
+    database: Database | None = None,
+) -> Iterator[Cluster]:
+    """A migrated database of this run's kind (or `database`, empty) and a unique Redis prefix;
+    everything is stopped, dropped and forgotten on the way out (daphne processes, the
+    database, the Redis keys)."""
+    database = database or database_create(directory)
     prefix = f"rapport-proc-{uuid.uuid4().hex[:10]}"
     running = Cluster(database, server_env(database, prefix, env or {}), directory)
     try:
