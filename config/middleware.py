@@ -30,6 +30,11 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
 
 
+def pool_settings() -> dict | None:
+    """The pool's options (config/settings.py), or None without a pool (SQLite)."""
+    return settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+
+
 def is_pool_timeout(error: BaseException) -> bool:
     """Django's OperationalError raised because psycopg's pool had no connection to lend."""
     from psycopg_pool import PoolTimeout
@@ -41,7 +46,7 @@ def busy_response(request: HttpRequest) -> HttpResponse:
     """The 503 page, and an error event for staff. Touches no database: there is none to have."""
     logger.error(
         "No database connection was free within %s s; %s %s answered 503.",
-        settings.DATABASES["default"]["OPTIONS"]["pool"]["timeout"],
+        (pool_settings() or {}).get("timeout"),
         request.method,
         request.path,
         extra={"request": request, "status_code": 503, "event_kind": BUSY_KIND},
@@ -69,7 +74,7 @@ class DatabaseConnectionMiddleware:
     async_capable = True
 
     def __init__(self, get_response: Handler) -> None:
-        if not settings.DATABASES["default"].get("OPTIONS", {}).get("pool"):
+        if not pool_settings():
             raise MiddlewareNotUsed  # SQLite: one file, nothing to run out of
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
