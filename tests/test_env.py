@@ -3,7 +3,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_decimal, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
 
 NAME = "RAPPORT_TEST_VARIABLE"
 
@@ -71,6 +79,25 @@ def test_env_int_refuses_negative_numbers_by_default(setenv):
     setenv("-3")
     with pytest.raises(ImproperlyConfigured, match="at least 0"):
         env_int(NAME, 7)
+
+
+def test_env_float_reads_a_number_or_the_default(setenv):
+    assert env_float(NAME, 10.0) == 10.0
+    setenv(" 2.5 ")
+    assert env_float(NAME, 10.0) == 2.5
+
+
+@pytest.mark.parametrize("raw", ["soon", "1,5", "nan", "inf"])
+def test_env_float_refuses_what_is_not_a_finite_number(setenv, raw):
+    setenv(raw)
+    with pytest.raises(ImproperlyConfigured, match=f"{NAME} must be a number"):
+        env_float(NAME, 10.0)
+
+
+def test_env_float_refuses_a_number_below_the_minimum(setenv):
+    setenv("0")
+    with pytest.raises(ImproperlyConfigured, match=f"{NAME} must be a number of at least 0.1"):
+        env_float(NAME, 10.0, minimum=0.1)
 
 
 def test_env_decimal_is_exact(setenv):

@@ -24,7 +24,11 @@ CONTROLLED = (
     "LIMIT_SESSION_COST_USD",
     "PASSWORD_LINK_HOURS",
     "SESSION_IDLE_MINUTES",
+    "DATABASE_POOL_MIN",
+    "DATABASE_POOL_MAX",
+    "DATABASE_POOL_TIMEOUT",
 )
+POSTGRES = "postgres://rapport@db.example.edu/rapport"
 
 
 def _run(*args: str, **environment: str) -> subprocess.CompletedProcess:
@@ -78,6 +82,22 @@ def test_a_production_environment_passes_the_deploy_checks():
         ({"DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL must be a postgres:// or sqlite://"),
         ({"TIME_ZONE": "Mars/Base"}, "TIME_ZONE 'Mars/Base' is not a known time zone"),
         ({"REDIS_URL": "http://x"}, "REDIS_URL must start with redis://"),
+        (
+            {"DATABASE_URL": POSTGRES, "DATABASE_POOL_MAX": "lots"},
+            "DATABASE_POOL_MAX must be a whole number, not 'lots'",
+        ),
+        (
+            {"DATABASE_URL": POSTGRES, "DATABASE_POOL_MAX": "0"},
+            "DATABASE_POOL_MAX must be at least 1",
+        ),
+        (
+            {"DATABASE_URL": POSTGRES, "DATABASE_POOL_MIN": "12"},
+            "DATABASE_POOL_MIN (12) must not be more than DATABASE_POOL_MAX (10)",
+        ),
+        (
+            {"DATABASE_URL": POSTGRES, "DATABASE_POOL_TIMEOUT": "soon"},
+            "DATABASE_POOL_TIMEOUT must be a number, not 'soon'",
+        ),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
         ({"DJANGO_DEBUG": "false"}, "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off"),
     ],
@@ -118,3 +138,35 @@ def test_production_settings_follow_the_environment():
     assert "['a.example', 'b.example']" in result.stdout
     assert "Europe/Amsterdam django.db.backends.postgresql" in result.stdout
     assert "django_redis.cache.RedisCache WARNING" in result.stdout
+
+
+def test_postgresql_goes_through_a_bounded_pool_sized_from_the_environment():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['OPTIONS']['pool'])"
+    )
+    defaults = _run("-c", script, DATABASE_URL=POSTGRES)
+    assert defaults.returncode == 0, defaults.stderr
+    assert defaults.stdout.strip() == (
+        "0 {'min_size': 2, 'max_size': 10, 'timeout': 10.0, 'name': 'rapport'}"
+    )
+    sized = _run(
+        "-c",
+        script,
+        DATABASE_URL=POSTGRES,
+        DATABASE_POOL_MIN="0",
+        DATABASE_POOL_MAX="4",
+        DATABASE_POOL_TIMEOUT="2.5",
+    )
+    assert sized.returncode == 0, sized.stderr
+    assert "'min_size': 0, 'max_size': 4, 'timeout': 2.5" in sized.stdout
+
+
+def test_sqlite_has_no_pool():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print('pool' in s.DATABASES['default']['OPTIONS'])"
+    )
+    result = _run("-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
