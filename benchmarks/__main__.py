@@ -7,11 +7,12 @@ process.
 import subprocess
 import sys
 
-from benchmarks import conversation, load, pages
+from benchmarks import burst, conversation, load, pages
 
 BENCHMARKS = {
     "conversation": lambda options: conversation.main(),
     "load": load.main,
+    "burst": burst.main,
     "pages": pages.main,
 }
 

@@ -114,6 +114,8 @@ def _database_from_url(url: str) -> dict:
         config["OPTIONS"] = SQLITE_OPTIONS
     else:
         config["OPTIONS"] = config.get("OPTIONS", {}) | {"pool": _postgres_pool()}
+        # Off behind PgBouncer in transaction pooling (docs/deployment.md, Sizing).
+        config["DISABLE_SERVER_SIDE_CURSORS"] = not env_bool("DATABASE_SERVER_SIDE_CURSORS", True)
     return config
 
 

@@ -27,6 +27,7 @@ CONTROLLED = (
     "DATABASE_POOL_MIN",
     "DATABASE_POOL_MAX",
     "DATABASE_POOL_TIMEOUT",
+    "DATABASE_SERVER_SIDE_CURSORS",
 )
 POSTGRES = "postgres://rapport@db.example.edu/rapport"
 
@@ -143,12 +144,13 @@ def test_production_settings_follow_the_environment():
 def test_postgresql_goes_through_a_bounded_pool_sized_from_the_environment():
     script = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['OPTIONS']['pool'])"
+        "d = s.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['DISABLE_SERVER_SIDE_CURSORS'], d['OPTIONS']['pool'])"
     )
     defaults = _run("-c", script, DATABASE_URL=POSTGRES)
     assert defaults.returncode == 0, defaults.stderr
     assert defaults.stdout.strip() == (
-        "0 {'min_size': 2, 'max_size': 10, 'timeout': 10.0, 'name': 'rapport'}"
+        "0 False {'min_size': 2, 'max_size': 10, 'timeout': 10.0, 'name': 'rapport'}"
     )
     sized = _run(
         "-c",
@@ -157,8 +159,10 @@ def test_postgresql_goes_through_a_bounded_pool_sized_from_the_environment():
         DATABASE_POOL_MIN="0",
         DATABASE_POOL_MAX="4",
         DATABASE_POOL_TIMEOUT="2.5",
+        DATABASE_SERVER_SIDE_CURSORS="false",
     )
     assert sized.returncode == 0, sized.stderr
+    assert sized.stdout.startswith("0 True ")
     assert "'min_size': 0, 'max_size': 4, 'timeout': 2.5" in sized.stdout
 
 
