@@ -4,8 +4,9 @@ daphne benchmarks.counting_asgi:application
 
 Every SQL statement the process sends goes through a connection execute_wrapper and is counted
 by verb and table; transactions are counted where Django commits or rolls back, and connection
-health checks (CONN_HEALTH_CHECKS: a `SELECT 1` sent straight through psycopg, which execute
-wrappers never see) where Django runs them. The counts are at GET /_bench/queries, answered
+health checks (CONN_HEALTH_CHECKS: with the pool, the empty query psycopg's pool sends
+before it lends a connection; without it, Django's `SELECT 1`; execute wrappers see neither)
+where they run. The counts are at GET /_bench/queries, answered
 before the request reaches Django. Nothing else changes: one dictionary increment each.
 """
 
@@ -17,6 +18,7 @@ from collections import Counter
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 from django.db.backends.signals import connection_created
+from psycopg_pool import ConnectionPool
 
 from config.asgi import application as rapport
 
@@ -60,6 +62,19 @@ def _counting(method_name: str, cls: type = BaseDatabaseWrapper):
 BaseDatabaseWrapper.commit = _counting("commit")
 BaseDatabaseWrapper.rollback = _counting("rollback")
 PostgresWrapper.is_usable = _counting("is_usable", PostgresWrapper)
+
+
+def _counted_pool_check(connection) -> None:
+    with _lock:
+        _transactions["is_usable"] += 1
+    _pool_check(connection)
+
+
+# With the pool (config/settings.py) the health check is the pool's: an empty query each time a
+# connection is lent. Django passes ConnectionPool.check_connection when it creates the pool, on
+# the first query, so replacing it here (at import) is what it will pass.
+_pool_check = ConnectionPool.check_connection
+ConnectionPool.check_connection = staticmethod(_counted_pool_check)
 
 
 def counts() -> dict:
