@@ -5,13 +5,16 @@ subprotocol get the JSON events themselves. Same engine, two renderers.
 """
 
 import json
+import logging
 import time
 import uuid
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import OperationalError
 
+from config.middleware import BUSY, BUSY_KIND, is_pool_timeout
 from conversations import engine
 from conversations.frames import frame_parse
 from conversations.renderers import render_event, render_history
@@ -21,6 +24,8 @@ JSON_SUBPROTOCOL = "rapport.v1.json"
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_YOURS = 4403
 CLOSE_NO_SUCH_SESSION = 4404
+
+logger = logging.getLogger(__name__)
 
 
 def session_group(session_id: uuid.UUID) -> str:
@@ -86,6 +91,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._send_event(
                 {"type": "error", "code": refused.code, "message": refused.message}
             )
+        except OperationalError as error:
+            if not is_pool_timeout(error):
+                raise
+            # No connection came free in time, before anything was stored: send it again.
+            logger.error(
+                "No database connection was free in time; a socket frame was answered busy.",
+                extra={"event_kind": BUSY_KIND},
+            )
+            await self._send_event({"type": "error", "code": "busy", "message": BUSY})
 
     def _limit_frame_rate(self) -> None:
         now = time.monotonic()
