@@ -32,6 +32,19 @@ def require_service(name: str, available: bool, reason: str) -> None:
 SERVICE_MARKERS = {"postgres": "postgres", "redis_url": "redis"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The test process talks to PostgreSQL without psycopg's pool; the daphne servers the tests
+    start use it, as production does (tests/test_class_burst.py, tests/test_database_pool.py).
+
+    Here a pooled connection is given back only by close_old_connections(), which Django's
+    test client disconnects from the request signals (to keep a test's transaction), and tests
+    run the ORM on throwaway threads (asyncio.to_thread, each async request's own thread): each
+    would keep its connection out of the pool for good, and the pool would run dry mid-run.
+    No connection exists yet at this point, so the change is seen by every one.
+    """
+    settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark tests that need a service, so CI's SQLite pass can leave them to the first pass."""
     for item in items:

@@ -6,8 +6,9 @@ Each student has just logged in and has not read the first-login notice. All of 
 same moment (a barrier), load the notice, send its acknowledgement (a POST that writes), and
 load the practice page, one after the other, each student on a connection of its own. One daphne
 process, then two on Redis with the students split between them; each shape gets a fresh class
-on a fresh database (rapport_bench_<random>, dropped at the end), with the production pool
-settings (DATABASE_POOL_MIN/MAX/TIMEOUT from the environment, else the defaults).
+on a fresh database (rapport_bench_<random>, dropped at the end), with the pool settings of
+the environment (DATABASE_POOL_MIN/MAX/TIMEOUT; else the defaults). DEBUG is on, as for the
+test servers: with it off, pages need collectstatic's manifest and HTTPS cookies.
 
 Figures: students who reached the practice page; requests that failed (any answer but the
 expected one, a 503 included, or no answer); page times p50/p95/max; and the most server
@@ -23,6 +24,7 @@ import contextlib
 import http.client
 import os
 import re
+import secrets
 import threading
 import time
 import urllib.error
@@ -95,9 +97,7 @@ class Visit:
 
 @dataclass
 class Browser:
-    """Cookies kept by hand: with DEBUG off the CSRF cookie is Secure, and the servers speak
-    plain HTTP on loopback behind no proxy, so every request says it came over HTTPS, as
-    nginx's X-Forwarded-Proto would (settings.SECURE_PROXY_SSL_HEADER)."""
+    """One student's cookies (the session, then the CSRF token), kept by hand."""
 
     base_url: str
     cookies: dict[str, str]
@@ -109,8 +109,7 @@ class Browser:
             data=urllib.parse.urlencode(form).encode() if form is not None else None,
             headers={
                 "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-                "X-Forwarded-Proto": "https",
-                "Referer": "https://" + urllib.parse.urlsplit(self.base_url).netloc + path,
+                "Referer": self.base_url + path,
             },
         )
         try:
@@ -291,17 +290,21 @@ def _run_shape(processes: int, students: int, env: dict[str, str], number: int) 
     from django.db import connection
 
     from benchmarks.harness import daphne
-    from benchmarks.load import REDIS_URL
+    from benchmarks.load import REDIS_URL, _forget_redis_keys
 
     cookies = class_create(students, f"burst{number}")
     # This process's own pool would count as the servers' connections: close it.
     connection.close()
     connection.close_pool()
-    shape_env = env | {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "bench-" + "k" * 50}
-    shape_env |= {"DJANGO_SSL_REDIRECT": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+    # DEBUG on, as the pages benchmark and the test servers run: with it off the pages would
+    # need collectstatic's manifest and HTTPS (secure cookies), which a loopback run lacks.
+    shape_env = env | {"DJANGO_DEBUG": "true"}
+    prefix = f"rapport-bench-{secrets.token_hex(4)}"
     if processes > 1:
-        shape_env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": f"rapport-bench-burst{number}"}
+        shape_env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
     with contextlib.ExitStack() as servers:
+        if processes > 1:
+            servers.callback(_forget_redis_keys, prefix)
         urls = [servers.enter_context(daphne(shape_env)).url for _ in range(processes)]
         return burst(urls, cookies, env["DATABASE_URL"], pool_max_from_env())
 
