@@ -134,7 +134,7 @@ def _postgres_pool() -> dict:
         raise ImproperlyConfigured(
             f"DATABASE_POOL_MIN ({minimum}) must not be more than DATABASE_POOL_MAX ({maximum})."
         )
-    timeout = env_float("DATABASE_POOL_TIMEOUT", 10.0, minimum=0.1)
+    timeout = env_float("DATABASE_POOL_TIMEOUT", 30.0, minimum=0.1)
     return {"min_size": minimum, "max_size": maximum, "timeout": timeout, "name": "rapport"}
 
 

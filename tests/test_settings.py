@@ -150,7 +150,7 @@ def test_postgresql_goes_through_a_bounded_pool_sized_from_the_environment():
     defaults = _run("-c", script, DATABASE_URL=POSTGRES)
     assert defaults.returncode == 0, defaults.stderr
     assert defaults.stdout.strip() == (
-        "0 False {'min_size': 2, 'max_size': 10, 'timeout': 10.0, 'name': 'rapport'}"
+        "0 False {'min_size': 2, 'max_size': 10, 'timeout': 30.0, 'name': 'rapport'}"
     )
     sized = _run(
         "-c",
