@@ -10,15 +10,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import (
-    env_bool,
-    env_choice,
-    env_decimal,
-    env_float,
-    env_int,
-    env_list,
-    env_str,
-)
+from config.env import env_bool, env_choice, env_decimal, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -3,15 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import (
-    env_bool,
-    env_choice,
-    env_decimal,
-    env_float,
-    env_int,
-    env_list,
-    env_str,
-)
+from config.env import env_bool, env_choice, env_decimal, env_float, env_int, env_list, env_str
 
 NAME = "RAPPORT_TEST_VARIABLE"
 
