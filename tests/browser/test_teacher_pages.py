@@ -306,6 +306,13 @@ def test_the_five_ratings_are_visible_buttons_that_rate_the_simulated_client(
     page.get_by_role("group", name="Conversation flow").scroll_into_view_if_needed()
     page.screenshot(path=shots / "review-ratings-saved.png", full_page=True)
 
+    # The printable page carries the reflection and the five ratings.
+    page.get_by_role("link", name="Printable page (Print to PDF)").click()
+    expect(page.get_by_role("heading", name="The student's reflection")).to_be_visible()
+    expect(page.locator(".print-ratings")).to_contain_text("Conversation flow7 of 10")
+    assert_accessible(page)
+    page.screenshot(path=shots / "review-print.png", full_page=True)
+
 
 def test_a_teacher_downloads_every_export_format(
     page: Page, login: Callable[..., None], app_server: LiveServer
