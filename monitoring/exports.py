@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Sum
@@ -27,6 +27,10 @@ from monitoring import selectors
 from monitoring.models import ErrorEvent
 from sessions_app.money import money_text
 from sessions_app.spreadsheet import neutralise
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -276,7 +280,7 @@ def xlsx_bytes(table: Table) -> bytes:
     return buffer.getvalue()
 
 
-def _xlsx_cell(sheet, value: Any) -> Any:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     """Money as a number and dates as dates, each with a number format; text neutralised."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -293,7 +297,7 @@ def _xlsx_cell(sheet, value: Any) -> Any:
     return neutralise(value)
 
 
-def _formatted(cell, number_format: str):
+def _formatted(cell: WriteOnlyCell, number_format: str) -> WriteOnlyCell:
     cell.number_format = number_format
     return cell
 
