@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect
 from benchmarks.harness import ROOT, bench_database, daphne, percentile, session_cookie_for, table
 from fakeapi.replies import CLIENT_SENTENCES
 from fakeapi.server import FakeServer
+from sessions_app.money import usd
 
 SCRIPT = ROOT / "benchmarks" / "scripts" / "standard-20-turns.json"
 CARD = ROOT / "clients" / "demo_cards" / "maya-torres.json"
@@ -140,7 +141,7 @@ def _cost_row(session, caching: bool, minimum: int) -> list[str]:
         f"{session.cache_write_tokens:,}",
         f"{session.cache_read_tokens:,}",
         f"{session.output_tokens:,}",
-        f"${cost:.5f}",
+        usd(cost),
         "yes" if cost < Decimal("0.01") else "NO",
     ]
 

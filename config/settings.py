@@ -79,6 +79,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "conversations.context_processors.provider_mode",
             ],
+            # {{ amount|usd }} everywhere: the one money format (sessions_app/money.py).
+            "builtins": ["sessions_app.templatetags.money"],
         },
     },
 ]

@@ -4,7 +4,8 @@ from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 
 from conversations.models import Message
-from sessions_app.admin import ReadOnlyAdmin, money
+from sessions_app.admin import ReadOnlyAdmin
+from sessions_app.money import usd
 
 
 @admin.register(Message)
@@ -61,4 +62,4 @@ class MessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Cost", ordering="cost")
     def cost_display(self, message: Message) -> str:
-        return money(message.cost)
+        return usd(message.cost)

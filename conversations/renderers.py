@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 from django.template.loader import render_to_string
 
 from sessions_app.models import PracticeSession
+from sessions_app.money import usd
 
 FRAGMENTS = "conversations/fragments.html"
 PARTIAL_FOR_EVENT = {
@@ -33,7 +34,7 @@ def _row(event: dict) -> dict | None:
 
 def cost_line(event: dict) -> str:
     return (
-        f"{event['token_count']} tokens · ${event['cost_usd']} · "
+        f"{event['token_count']} tokens · {usd(event['cost_usd'])} · "
         f"first token {event['first_token_ms']} ms · full reply {event['total_ms']} ms"
     )
 

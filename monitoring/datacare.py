@@ -8,6 +8,7 @@ relations, so a new model that points at a session is deleted with it, not left 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
@@ -18,6 +19,7 @@ from accounts.models import User
 from conversations.models import Message
 from monitoring.exports import pseudonym
 from sessions_app.models import PracticeSession
+from sessions_app.money import money_text
 
 
 class DataCareError(Exception):
@@ -65,11 +67,12 @@ def _row(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any
         if field.name in exclude:
             continue
         value = field.value_from_object(instance)
-        data[field.name] = (
-            value
-            if isinstance(value, int | float | bool | type(None) | list | dict)
-            else str(value)
-        )
+        if isinstance(value, Decimal):
+            data[field.name] = money_text(value)  # "0", never "0E-10"
+        elif isinstance(value, int | float | bool | type(None) | list | dict):
+            data[field.name] = value
+        else:
+            data[field.name] = str(value)
     return data
 
 

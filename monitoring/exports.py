@@ -1,6 +1,10 @@
 """Staff exports: sessions, messages, errors, daily metrics and cost analysis as CSV, JSON or
 XLSX. Rows are streamed from the database in chunks; text a spreadsheet would run as a formula
-is neutralised; student names can be replaced by stable pseudonyms."""
+is neutralised (sessions_app/spreadsheet.py); student names can be replaced by stable pseudonyms.
+
+Tables hold typed values (Decimal money, dates, datetimes); each writer turns them into what its
+format means: CSV and JSON get money as plain decimal strings ("0", "0.0001234567") and ISO dates;
+XLSX gets numbers with a number format and real dates, so a spreadsheet can SUM and sort them."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Sum
@@ -21,23 +25,20 @@ from django.db.models import Count, Sum
 from conversations.models import Message
 from monitoring import selectors
 from monitoring.models import ErrorEvent
+from sessions_app.money import money_text
+from sessions_app.spreadsheet import neutralise
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CHUNK = 2000
 XLSX_MAX_ROWS = 1_048_575  # the sheet's limit, less the header
-
-
-def neutralise(value: Any) -> Any:
-    """Text starting like a formula gets a leading apostrophe, so a spreadsheet shows it as text
-    (OWASP "CSV injection"). Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def pseudonym(user_id: int) -> str:
@@ -146,8 +147,8 @@ def daily_table(options: Options) -> Table:
     until = options.until or timezone.localdate()
     since = options.since or until - datetime.timedelta(days=13)
     days = selectors.daily_metrics(since=since, until=until, practice_only=options.practice_only)
-    headers = list(days[0].as_json()) if days else ["date"]
-    return Table("daily", headers, ([*day.as_json().values()] for day in days))
+    headers = list(days[0].as_record()) if days else ["date"]
+    return Table("daily", headers, ([*day.as_record().values()] for day in days))
 
 
 TOKEN_FIELDS = ["input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens"]
@@ -216,10 +217,10 @@ DATASETS: dict[str, Callable[[Options], Table]] = {
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
+    if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
+    if isinstance(value, Decimal):
+        return money_text(value)
     if value is None:
         return ""
     return value
@@ -240,7 +241,7 @@ def csv_chunks(table: Table) -> Iterator[str]:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        return money_text(value)
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return value
@@ -256,6 +257,13 @@ def json_chunks(table: Table) -> Iterator[str]:
     yield "\n]}\n"
 
 
+# Money shows as the app shows it (sessions_app/money.py): six decimals under a cent, four under
+# a dollar, two from a dollar up; the cell keeps the whole number either way.
+XLSX_MONEY_FORMAT = '[<0.01]"$"0.000000;[<1]"$"0.0000;"$"#,##0.00'
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
+
+
 def xlsx_bytes(table: Table) -> bytes:
     from openpyxl import Workbook
 
@@ -266,20 +274,32 @@ def xlsx_bytes(table: Table) -> bytes:
         if number > XLSX_MAX_ROWS:
             sheet.append(["Truncated: the sheet is full. Use CSV or JSON for the rest."])
             break
-        sheet.append([_xlsx_value(value) for value in row])
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _xlsx_value(value: Any) -> Any:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """Money as a number and dates as dates, each with a number format; text neutralised."""
+    from openpyxl.cell import WriteOnlyCell
+
     if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else _naive_local(value)
+        naive = value if value.tzinfo is None else _naive_local(value)
+        return _formatted(WriteOnlyCell(sheet, naive), XLSX_DATETIME_FORMAT)
+    if isinstance(value, datetime.date):
+        return _formatted(WriteOnlyCell(sheet, value), XLSX_DATE_FORMAT)
     if isinstance(value, Decimal):
-        return float(value)  # a spreadsheet's number: 15 significant digits are plenty here
+        # A spreadsheet's number is a double: 15 significant digits are plenty for a cost.
+        return _formatted(WriteOnlyCell(sheet, float(value)), XLSX_MONEY_FORMAT)
     if value is None:
         return ""
     return neutralise(value)
+
+
+def _formatted(cell: WriteOnlyCell, number_format: str) -> WriteOnlyCell:
+    cell.number_format = number_format
+    return cell
 
 
 def _naive_local(value: datetime.datetime) -> datetime.datetime:

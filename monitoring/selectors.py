@@ -16,6 +16,7 @@ from django.utils import timezone
 from conversations.models import Message
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
+from sessions_app.money import money_text, usd
 
 TOKEN_KINDS = ("input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens")
 # Latency percentiles are taken over at most this many recent replies.
@@ -316,20 +317,24 @@ class Day:
     first_token_avg_ms: int | None = None
     full_reply_avg_ms: int | None = None
 
-    def as_json(self) -> dict:
+    def as_record(self) -> dict:
+        """The day as an export row: a real date and Decimal money (each writer formats them)."""
         return {
-            "date": self.day.isoformat(),
+            "date": self.day,
             "sessions_created": self.sessions_created,
             "conversations_completed": self.conversations_completed,
             "messages_sent": self.messages_sent,
             "replies": self.replies,
             "tokens_used": self.tokens,
-            "cost_usd": str(self.cost),
+            "cost_usd": self.cost,
             "errors": self.errors,
             "critical_errors": self.critical_errors,
             "first_token_avg_ms": self.first_token_avg_ms,
             "full_reply_avg_ms": self.full_reply_avg_ms,
         }
+
+    def as_json(self) -> dict:
+        return self.as_record() | {"date": self.day.isoformat(), "cost_usd": money_text(self.cost)}
 
 
 def _by_day(queryset, field_name: str, **aggregates) -> dict[datetime.date, dict]:
@@ -593,9 +598,7 @@ def pilot_scorecard(
         Goal(
             "Cost per completed conversation",
             "under $0.01",
-            "no completed conversations"
-            if per_conversation is None
-            else f"${per_conversation:.6f}",
+            "no completed conversations" if per_conversation is None else usd(per_conversation),
             per_conversation is not None and per_conversation < Decimal("0.01"),
         ),
         Goal(

@@ -1,8 +1,7 @@
 """A session's transcript as files: JSON (complete, round-trips), CSV, Markdown and plain text.
 
-CSV cells are neutralised against spreadsheet formula injection (OWASP): a cell that starts with
-= + - @, a tab or a carriage return gets a leading apostrophe, so a student's message such as
-"=HYPERLINK(...)" shows as text in Excel or LibreOffice instead of running.
+CSV cells go through the shared formula neutraliser (sessions_app/spreadsheet.py), so a student's
+message such as "=HYPERLINK(...)" shows as text in Excel or LibreOffice instead of running.
 """
 
 import csv
@@ -15,12 +14,13 @@ from typing import Any
 from django.utils.text import slugify
 
 from conversations.models import Message
-from reviews.models import SessionReview
+from reviews.models import RATING_LABELS, SessionReview
 from reviews.selectors import reflection_items, reflection_of, review_of
 from sessions_app.models import PracticeSession
+from sessions_app.money import money_text, usd
+from sessions_app.spreadsheet import neutralise
 
 TRANSCRIPT_FORMAT = "rapport-transcript/v1"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = [
     "sequence_number",
     "role",
@@ -36,14 +36,10 @@ CSV_COLUMNS = [
     "cost_usd",
     "first_token_ms",
     "total_ms",
+    "comments",
 ]
-RATINGS = (
-    "in_character_consistency",
-    "educational_appropriateness",
-    "response_relevance",
-    "conversation_flow",
-    "boundary_maintenance",
-)
+RATINGS = tuple(RATING_LABELS)
+OPENING_STATUS = "opening"  # the opening statement's row: sequence 0, before message 1
 EXTENSIONS = {"json": "json", "csv": "csv", "markdown": "md", "text": "txt"}
 CONTENT_TYPES = {
     "json": "application/json; charset=utf-8",
@@ -90,8 +86,9 @@ def transcript_data(session: PracticeSession) -> dict[str, Any]:
             "output_tokens": session.output_tokens,
             "cache_write_tokens": session.cache_write_tokens,
             "cache_read_tokens": session.cache_read_tokens,
-            "cost_usd": str(session.estimated_cost),
+            "cost_usd": money_text(session.estimated_cost),
         },
+        "opening": _opening_data(session),
         "messages": [
             {
                 "sequence_number": message.sequence_number,
@@ -105,7 +102,7 @@ def transcript_data(session: PracticeSession) -> dict[str, Any]:
                 "output_tokens": message.output_tokens,
                 "cache_write_tokens": message.cache_write_tokens,
                 "cache_read_tokens": message.cache_read_tokens,
-                "cost_usd": str(message.cost),
+                "cost_usd": money_text(message.cost),
                 "first_token_ms": message.first_token_ms,
                 "total_ms": message.total_ms,
                 "comments": [comment.text for comment in message.comments.all()],
@@ -118,6 +115,14 @@ def transcript_data(session: PracticeSession) -> dict[str, Any]:
         ],
         "review": _review_data(review),
     }
+
+
+def _opening_data(session: PracticeSession) -> dict[str, str] | None:
+    """The client's opening statement, shown before the first turn (not a stored message)."""
+    text = session.client_snapshot.get("opening_statement", "")
+    if not text:
+        return None
+    return {"speaker": _speaker(session, Message.Role.CLIENT), "content": text}
 
 
 def _review_data(review: SessionReview | None) -> dict[str, Any] | None:
@@ -151,20 +156,53 @@ def transcript_load(text: str) -> dict[str, Any]:
     return data
 
 
-def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet will show as text, never evaluate."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def _csv_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per line of the transcript, then the reflection, the feedback and each rating.
+
+    The opening statement is row 0 (status "opening"); rows after the messages name what they
+    are in the role column ("reflection", "feedback", "rating"), so a spreadsheet can filter."""
+    rows: list[dict[str, Any]] = []
+    opening = data.get("opening")
+    if opening:
+        rows.append(
+            {
+                "sequence_number": 0,
+                "role": Message.Role.CLIENT,
+                "speaker": opening["speaker"],
+                "timestamp": data["session"]["started_at"],
+                "status": OPENING_STATUS,
+                "content": opening["content"],
+            }
+        )
+    for message in data["messages"]:
+        rows.append(message | {"comments": "\n".join(message["comments"])})
+    for item in data["reflection"]:
+        rows.append({"role": "reflection", "speaker": item["question"], "content": item["answer"]})
+    review = data["review"]
+    if review:
+        released = review["released_at"] or ""
+        rows.append({"role": "feedback", "timestamp": released, "content": review["overall_note"]})
+        for name, label in RATING_LABELS.items():
+            value = review["ratings"].get(name)
+            rows.append({"role": "rating", "speaker": label, "content": _rating_text(value)})
+    return rows
 
 
 def to_csv(data: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for message in data["messages"]:
-        writer.writerow([neutralise(message[column]) for column in CSV_COLUMNS])
+    for row in _csv_rows(data):
+        writer.writerow([neutralise(_cell(row.get(column))) for column in CSV_COLUMNS])
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _rating_text(value: int | None) -> str:
+    return "not rated" if value is None else f"{value} of 10"
 
 
 def _header_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -177,9 +215,23 @@ def _header_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("Started", session["started_at"]),
         ("Ended", session["ended_at"] or "-"),
         ("Tokens", str(session["total_tokens"])),
-        ("Cost (USD)", session["cost_usd"]),
+        ("Cost", usd(session["cost_usd"])),
         ("Model", session["model"]),
     ]
+
+
+def _review_lines(review: dict[str, Any]) -> tuple[str, list[str]]:
+    """The review's release state and its five ratings, as plain lines."""
+    released = review["released_at"]
+    state = f"Released to the student {released}" if released else "Not released to the student"
+    ratings = [
+        f"{label}: {_rating_text(review['ratings'].get(name))}"
+        for name, label in RATING_LABELS.items()
+    ]
+    return state, ratings
+
+
+RATINGS_HEADING = "Ratings of the simulated client (not of the student)"
 
 
 def to_markdown(data: dict[str, Any]) -> str:
@@ -187,16 +239,21 @@ def to_markdown(data: dict[str, Any]) -> str:
     lines = [f"# Session with {_md(session['client'])}", ""]
     lines += [f"- **{label}:** {_md(value)}" for label, value in _header_lines(data)]
     lines.append("")
+    opening = data.get("opening")
+    if opening:
+        lines += [f"### {_md(opening['speaker'])} (opening)", ""]
+        lines += _md_quote(opening["content"])
+        lines.append("")
     for message in data["messages"]:
         meta = f"{message['timestamp']}"
         if message["role"] == Message.Role.CLIENT:
-            meta += f" · {message['token_count']} tokens · ${message['cost_usd']}"
+            meta += f" · {message['token_count']} tokens · {usd(message['cost_usd'])}"
         if message["status"] != Message.Status.COMPLETE:
             meta += f" · {message['status']}"
         lines.append(f"### {message['sequence_number']}. {_md(message['speaker'])}")
-        lines.append(f"*{meta}*")
+        lines.append(f"*{_md(meta)}*")
         lines.append("")
-        lines += [f"> {_md(line)}" if line else ">" for line in message["content"].splitlines()]
+        lines += _md_quote(message["content"])
         for comment in message["comments"]:
             lines += ["", f"**Teacher's comment:** {_md(comment)}"]
         lines.append("")
@@ -205,9 +262,19 @@ def to_markdown(data: dict[str, Any]) -> str:
         for item in data["reflection"]:
             lines += [f"**{_md(item['question'])}**", "", _md(item["answer"]), ""]
     review = data["review"]
-    if review and review["overall_note"]:
-        lines += ["## Feedback", "", _md(review["overall_note"]), ""]
+    if review:
+        state, ratings = _review_lines(review)
+        lines += ["## Feedback", "", f"*{_md(state)}*", ""]
+        if review["overall_note"]:
+            lines += [_md(review["overall_note"]), ""]
+        lines += [f"## {RATINGS_HEADING}", ""]
+        lines += [f"- {_md(rating)}" for rating in ratings]
+        lines.append("")
     return "\n".join(lines)
+
+
+def _md_quote(text: str) -> list[str]:
+    return [f"> {_md(line)}" if line else ">" for line in text.splitlines()]
 
 
 def _md(text: str) -> str:
@@ -225,6 +292,11 @@ def to_text(data: dict[str, Any]) -> str:
     lines = [f"Session with {session['client']}", "=" * 40]
     lines += [f"{label}: {value}" for label, value in _header_lines(data)]
     lines.append("")
+    opening = data.get("opening")
+    if opening:
+        lines.append(f"[opening] {opening['speaker']}:")
+        lines += [f"    {line}" for line in opening["content"].splitlines()]
+        lines.append("")
     for message in data["messages"]:
         status = "" if message["status"] == Message.Status.COMPLETE else f" [{message['status']}]"
         lines.append(f"[{message['sequence_number']}] {message['speaker']}{status}:")
@@ -237,8 +309,12 @@ def to_text(data: dict[str, Any]) -> str:
         for item in data["reflection"]:
             lines += [f"{item['question']}:", f"    {item['answer']}", ""]
     review = data["review"]
-    if review and review["overall_note"]:
-        lines += ["Feedback", "-" * 8, review["overall_note"], ""]
+    if review:
+        state, ratings = _review_lines(review)
+        lines += ["Feedback", "-" * 8, state]
+        if review["overall_note"]:
+            lines.append(review["overall_note"])
+        lines += ["", RATINGS_HEADING, "-" * len(RATINGS_HEADING), *ratings, ""]
     return "\n".join(lines)
 
 

@@ -11,10 +11,19 @@ from django.db import models
 from conversations.models import Message
 from sessions_app.models import PracticeSession
 
+RATING_MIN, RATING_MAX = 1, 10
 RATING = {
     "null": True,
     "blank": True,
-    "validators": [MinValueValidator(1), MaxValueValidator(10)],
+    "validators": [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)],
+}
+# The five ratings of the simulated client (never of the student), in the order they are shown.
+RATING_LABELS = {
+    "in_character_consistency": "In-character consistency",
+    "educational_appropriateness": "Educational appropriateness",
+    "response_relevance": "Response relevance",
+    "conversation_flow": "Conversation flow",
+    "boundary_maintenance": "Boundary maintenance",
 }
 
 

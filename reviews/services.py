@@ -25,6 +25,17 @@ class ReviewError(Exception):
     """A request that cannot be carried out; the message is a plain sentence for the teacher."""
 
 
+STILL_ACTIVE = (
+    "This session is still going on: save your review or release feedback once it has ended."
+)
+
+
+def _refuse_while_active(session: PracticeSession) -> None:
+    """A review judges a whole conversation: none is saved or released while it can still grow."""
+    if session.status == PracticeSession.Status.ACTIVE:
+        raise ReviewError(STILL_ACTIVE)
+
+
 def _review_for(session: PracticeSession, reviewer: User) -> SessionReview:
     review, _created = SessionReview.objects.get_or_create(
         session=session, defaults={"reviewer": reviewer}
@@ -37,7 +48,8 @@ def review_save(
     *, session: PracticeSession, reviewer: User, fields: dict[str, Any]
 ) -> SessionReview:
     """Create or update the session's review. A released review stays released (and the student
-    sees the change)."""
+    sees the change). Refused while the session is active."""
+    _refuse_while_active(session)
     review = _review_for(session, reviewer)
     for name in REVIEW_FIELDS:
         if name in fields:
@@ -71,9 +83,10 @@ def comment_delete(*, comment: MessageComment) -> None:
 
 
 def review_release(*, session: PracticeSession, reviewer: User) -> SessionReview:
-    """Show the feedback to the student. Only sessions students held can be released."""
+    """Show the feedback to the student. Only ended sessions students held can be released."""
     if session.kind != PracticeSession.Kind.PRACTICE:
         raise ReviewError("Feedback is released to students; this is a test conversation.")
+    _refuse_while_active(session)
     review = _review_for(session, reviewer)
     if review.released_at is None:
         review.released_at = timezone.now()

@@ -12,7 +12,7 @@ from django_ratelimit.decorators import ratelimit
 from accounts.decorators import teacher_required
 from reviews import exports
 from reviews.forms import RATING_FIELDS, CommentForm, ReviewForm
-from reviews.models import MessageComment
+from reviews.models import RATING_LABELS, MessageComment
 from reviews.selectors import (
     HistoryFilters,
     history_choices,
@@ -116,6 +116,10 @@ def _review_context(request: HttpRequest, session: PracticeSession, **extra) -> 
         "form": ReviewForm(instance=review),
         "comment_form": CommentForm(),
         "rating_fields": RATING_FIELDS,
+        "ratings": [
+            (label, None if review is None else getattr(review, name))
+            for name, label in RATING_LABELS.items()
+        ],
         "formats": [
             ("markdown", "Markdown"),
             ("text", "Plain text"),
@@ -132,7 +136,12 @@ def review(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         form = ReviewForm(request.POST, instance=review_of(session))
         if form.is_valid():
-            review_save(session=session, reviewer=request.user, fields=form.cleaned_data)
+            try:
+                review_save(session=session, reviewer=request.user, fields=form.cleaned_data)
+            except ReviewError as error:
+                form.add_error(None, str(error))  # the form comes back as typed: nothing lost
+                context = _review_context(request, session, form=form)
+                return render(request, "reviews/review.html", context, status=409)
             messages.success(request, "Review saved.")
             return redirect("reviews:review", session_id=session.pk)
         context = _review_context(request, session, form=form)

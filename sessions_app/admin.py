@@ -1,7 +1,6 @@
 """Sessions and transcripts are records: staff read them here, and only the services write them."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
@@ -12,16 +11,10 @@ from django.utils.html import format_html
 from conversations.models import Message
 from monitoring.admin_exports import export_actions
 from sessions_app.models import PracticeSession
+from sessions_app.money import usd
 
 # Past this many messages the session page shows a link to the paginated message list instead.
 INLINE_MESSAGE_LIMIT = 200
-
-
-def money(amount: Decimal | None) -> str:
-    """Dollars to a millionth of a cent's neighbourhood: one reply costs about $0.00005."""
-    if amount is None:
-        return "-"
-    return f"${amount:.6f}"
 
 
 def duration_text(duration: timedelta | None) -> str:
@@ -80,7 +73,7 @@ class MessageInline(admin.TabularInline):
 
     @admin.display(description="Cost")
     def cost_text(self, message: Message) -> str:
-        return money(message.cost)
+        return usd(message.cost)
 
 
 @admin.register(PracticeSession)
@@ -171,7 +164,7 @@ class PracticeSessionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Cost", ordering="estimated_cost")
     def cost_display(self, session: PracticeSession) -> str:
-        return money(session.estimated_cost)
+        return usd(session.estimated_cost)
 
     @admin.display(description="Messages")
     def messages_link(self, session: PracticeSession) -> str:

@@ -1,17 +1,8 @@
-from decimal import Decimal
-
 from django import template
 
 register = template.Library()
 NONE = "\N{EN DASH}"  # shown where there is nothing to measure yet
-
-
-@register.filter
-def usd(value: Decimal | int | float | None, places: int = 6) -> str:
-    """Dollars to a fraction of a cent: a reply costs about $0.00005."""
-    if value is None:
-        return NONE
-    return f"${Decimal(value):,.{int(places)}f}"
+# Money is formatted by the builtin `usd` filter (sessions_app/money.py), not here.
 
 
 @register.filter

@@ -119,7 +119,17 @@ def test_the_command_prints_text(practice_session):
     text = out.getvalue()
     assert f"Daily metrics for {timezone.localdate().isoformat()} (UTC)" in text
     assert "Messages sent:" in text
-    assert "0.0005" in text
+    assert "$0.000500" in text
+
+
+def test_the_command_prints_a_day_without_cost_as_money_not_0E_10(db):
+    out = StringIO()
+    call_command("daily_report", "--date", "2026-01-31", stdout=out)
+    assert "Cost:                               $0.000000" in out.getvalue()
+    assert "E-10" not in out.getvalue()
+    out = StringIO()
+    call_command("daily_report", "--date", "2026-01-31", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["days"][0]["cost_usd"] == "0"
 
 
 def test_the_command_prints_json_for_several_days(practice_session):
@@ -132,7 +142,7 @@ def test_the_command_prints_json_for_several_days(practice_session):
     assert len(data["days"]) == 3
     today = data["days"][-1]
     assert today["date"] == timezone.localdate().isoformat()
-    assert today["cost_usd"] == "0.0005000000"
+    assert today["cost_usd"] == "0.0005"
     assert today["first_token_avg_ms"] == 700
     assert today["critical_errors"] == 1
 

@@ -79,6 +79,15 @@ def test_export_holds_everything_about_one_user(student, teacher, client_profile
     assert exported["student_feedback"]["ease_of_use"] == 4
 
 
+def test_a_persons_data_export_writes_zero_cost_as_0_not_0E_10(student, client_profile):
+    session_start(student=student, client=client_profile)
+    out = StringIO()
+    call_command("user_data", "export", "stu", stdout=out)
+    [exported] = json.loads(out.getvalue())["sessions"]
+    assert exported["estimated_cost"] == "0"
+    assert "E-10" not in out.getvalue()
+
+
 def test_pseudonymise_keeps_sessions_under_a_name_that_identifies_no_one(
     student, teacher, client_profile
 ):

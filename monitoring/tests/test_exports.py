@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -79,7 +80,7 @@ def test_messages_as_json_follow_the_session_filters(
     assert data["export"] == "messages"
     assert [row["sequence_number"] for row in data["rows"]] == [1, 2]
     assert data["rows"][1]["first_token_ms"] == 321
-    assert data["rows"][1]["cost_usd"] == "0.0001000000"
+    assert data["rows"][1]["cost_usd"] == "0.0001"
     assert {row["session_id"] for row in data["rows"]} == {str(practice_session.pk)}
 
 
@@ -153,3 +154,52 @@ def test_teachers_and_students_may_not_export(client, teacher, student):
     for user in (teacher, student):
         client.force_login(user)
         assert client.get(f"{EXPORT}sessions.csv").status_code == 403
+
+
+def test_zero_money_exports_as_0_not_0E_10_in_sessions_messages_and_daily(
+    staff_client, practice_session
+):
+    message_append(session=practice_session, role="student", content="Hi")  # costs nothing
+    day = {"since": "2026-01-01", "until": "2026-01-02"}
+    for dataset, query in (("sessions", {}), ("messages", {}), ("daily", day)):
+        for fmt in ("csv", "json"):
+            body = _body(staff_client.get(f"{EXPORT}{dataset}.{fmt}", query)).decode("utf-8-sig")
+            assert "E-10" not in body, (dataset, fmt)
+    sessions = json.loads(_body(staff_client.get(f"{EXPORT}sessions.json")))
+    assert sessions["rows"][0]["cost_usd"] == "0"
+    messages = _csv(staff_client.get(f"{EXPORT}messages.csv"))
+    assert messages[1][messages[0].index("cost_usd")] == "0"
+    daily = json.loads(_body(staff_client.get(f"{EXPORT}daily.json", day)))
+    assert [row["cost_usd"] for row in daily["rows"]] == ["0", "0"]
+
+
+def _sheet(response):
+    return load_workbook(io.BytesIO(response.content)).active
+
+
+def test_xlsx_money_is_a_number_and_dates_are_dates_so_sum_works(staff_client, practice_session):
+    reply(practice_session, cost="0.0002957")
+    sheet = _sheet(staff_client.get(f"{EXPORT}sessions.xlsx"))
+    headers = [cell.value for cell in sheet[1]]
+    cost = sheet.cell(row=2, column=headers.index("cost_usd") + 1)
+    assert cost.data_type == "n"
+    assert cost.value == pytest.approx(0.0002957)
+    assert "0.000000" in cost.number_format
+    started = sheet.cell(row=2, column=headers.index("started_at") + 1)
+    assert started.is_date and isinstance(started.value, datetime.datetime)
+
+    today = practice_session.started_at.date().isoformat()
+    daily = _sheet(staff_client.get(f"{EXPORT}daily.xlsx", {"since": today, "until": today}))
+    headers = [cell.value for cell in daily[1]]
+    day = daily.cell(row=2, column=1)
+    assert day.is_date and day.value.date().isoformat() == today
+    day_cost = daily.cell(row=2, column=headers.index("cost_usd") + 1)
+    assert day_cost.data_type == "n" and day_cost.value == pytest.approx(0.0002957)
+
+
+def test_xlsx_cost_totals_are_numbers(staff_client, practice_session):
+    reply(practice_session, cost="0.0001")
+    sheet = _sheet(staff_client.get(f"{EXPORT}cost-clients.xlsx"))
+    total = [cell for cell in sheet[sheet.max_row]]
+    assert total[0].value == "TOTAL"
+    assert total[-2].data_type == "n" and total[-2].value == pytest.approx(0.0001)

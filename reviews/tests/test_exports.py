@@ -7,15 +7,20 @@ from decimal import Decimal
 
 import pytest
 
+from monitoring import exports as monitoring_exports
+from reviews import exports as review_exports
 from reviews.exports import (
     CSV_COLUMNS,
-    neutralise,
     to_json,
     transcript_data,
     transcript_load,
 )
-from reviews.services import review_save
+from reviews.services import comment_add, review_release, review_save
+from sessions_app import spreadsheet
 from sessions_app.models import SessionReflection
+from sessions_app.spreadsheet import neutralise
+
+OPENING = "Hi. I'm not really sure where to start."  # the test client's opening statement
 
 
 def export(client, session, fmt):
@@ -57,7 +62,7 @@ def test_json_carries_the_review_and_comments(client, teacher, held_session):
 
 
 @pytest.mark.parametrize(
-    "cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")']
+    "cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\n=1+1", '=HYPERLINK("http://x")']
 )
 def test_neutralise_prefixes_formula_starts(cell):
     assert neutralise(cell) == "'" + cell
@@ -75,10 +80,10 @@ def test_csv_neutralises_student_and_client_text(client, teacher, held_session):
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert list(rows[0]) == CSV_COLUMNS
     contents = [row["content"] for row in rows]
-    assert contents[2] == '\'=HYPERLINK("http://x")'
-    assert contents[3] == "'-that's odd\nsecond line"
-    assert rows[1]["cost_usd"] == "0.0001234567"
-    assert rows[1]["first_token_ms"] == "420"
+    assert contents[3] == '\'=HYPERLINK("http://x")'
+    assert contents[4] == "'-that's odd\nsecond line"
+    assert rows[2]["cost_usd"] == "0.0001234567"
+    assert rows[2]["first_token_ms"] == "420"
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
@@ -92,7 +97,7 @@ def test_markdown_and_text(client, teacher, held_session):
     assert "> \\-that's odd\n> second line" in markdown
     text = export(client, held_session, "text").content.decode()
     assert "    I don't know. My roommate." in text
-    assert "Cost (USD): 0.0002469134" in text
+    assert "Cost: $0.000247" in text
 
 
 @pytest.mark.parametrize(
@@ -140,3 +145,135 @@ def test_exports_carry_the_students_reflection(client, teacher, held_session):
         in export(client, held_session, "markdown").content.decode()
     )
     assert "    Open questions." in export(client, held_session, "text").content.decode()
+
+
+def _review(held_session, teacher) -> None:
+    SessionReflection.objects.create(
+        session=held_session, went_well="I stayed curious.", do_differently="Slow down."
+    )
+    review_save(
+        session=held_session,
+        reviewer=teacher,
+        fields={
+            "overall_note": "Reflect before you ask.",
+            "in_character_consistency": 8,
+            "educational_appropriateness": 9,
+            "response_relevance": 7,
+            "conversation_flow": 6,
+            "boundary_maintenance": None,
+        },
+    )
+    first = held_session.messages.get(sequence_number=1)
+    comment_add(session=held_session, reviewer=teacher, message=first, text="Open question: good.")
+    review_release(session=held_session, reviewer=teacher)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text", "json", "csv"])
+def test_every_transcript_export_starts_with_the_clients_opening_statement(
+    client, teacher, held_session, fmt
+):
+    client.force_login(teacher)
+    body = export(client, held_session, fmt).content.decode()
+    assert "not really sure where to start" in body
+    assert body.index("not really sure where to start") < body.index("what brings you here")
+
+
+def test_the_json_and_csv_mark_the_opening_statement_as_coming_before_message_1(
+    client, teacher, held_session
+):
+    client.force_login(teacher)
+    data = json.loads(export(client, held_session, "json").content)
+    assert data["opening"] == {"speaker": "Test Client", "content": OPENING}
+    rows = list(csv.DictReader(io.StringIO(export(client, held_session, "csv").content.decode())))
+    assert (rows[0]["sequence_number"], rows[0]["status"]) == ("0", "opening")
+    assert (rows[0]["speaker"], rows[0]["content"]) == ("Test Client", OPENING)
+    assert rows[1]["sequence_number"] == "1"
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text"])
+def test_markdown_and_text_carry_the_reflection_the_feedback_and_the_five_ratings(
+    client, teacher, held_session, fmt
+):
+    _review(held_session, teacher)
+    client.force_login(teacher)
+    body = export(client, held_session, fmt).content.decode()
+    for text in (
+        "I stayed curious.",
+        "Reflect before you ask.",
+        "Open question: good.",
+        "Ratings of the simulated client (not of the student)",
+        "In-character consistency: 8 of 10",
+        "Educational appropriateness: 9 of 10",
+        "Response relevance: 7 of 10",
+        "Conversation flow: 6 of 10",
+        "Boundary maintenance: not rated",
+        "Released to the student",
+    ):
+        assert text in body, text
+
+
+def test_the_csv_carries_the_comments_reflection_feedback_and_ratings(
+    client, teacher, held_session
+):
+    _review(held_session, teacher)
+    client.force_login(teacher)
+    rows = list(csv.DictReader(io.StringIO(export(client, held_session, "csv").content.decode())))
+    assert rows[1]["comments"] == "Open question: good."
+    by_role = {}
+    for row in rows:
+        by_role.setdefault(row["role"], []).append((row["speaker"], row["content"]))
+    assert ("What went well", "I stayed curious.") in by_role["reflection"]
+    assert by_role["feedback"] == [("", "Reflect before you ask.")]
+    assert by_role["rating"] == [
+        ("In-character consistency", "8 of 10"),
+        ("Educational appropriateness", "9 of 10"),
+        ("Response relevance", "7 of 10"),
+        ("Conversation flow", "6 of 10"),
+        ("Boundary maintenance", "not rated"),
+    ]
+
+
+def test_the_printable_page_carries_the_reflection_and_the_five_ratings(
+    client, teacher, held_session
+):
+    _review(held_session, teacher)
+    client.force_login(teacher)
+    page = client.get(f"/teach/sessions/{held_session.id}/print/").content.decode()
+    for text in (
+        "Hi. I&#x27;m not really sure where to start.",
+        "The student's reflection",
+        "I stayed curious.",
+        "Slow down.",
+        "Reflect before you ask.",
+        "Ratings of the simulated client (not of the student)",
+        "<dt>In-character consistency</dt><dd>8 of 10</dd>",
+        "<dt>Conversation flow</dt><dd>6 of 10</dd>",
+        "<dt>Boundary maintenance</dt><dd>not rated</dd>",
+    ):
+        assert text in page, text
+
+
+def test_a_turn_that_cost_nothing_exports_as_0_not_0E_10(client, teacher, held_session):
+    client.force_login(teacher)
+    data = json.loads(export(client, held_session, "json").content)
+    student_turn = data["messages"][0]
+    assert student_turn["role"] == "student"
+    assert student_turn["cost_usd"] == "0"
+    rows = list(csv.DictReader(io.StringIO(export(client, held_session, "csv").content.decode())))
+    assert rows[1]["cost_usd"] == "0"
+    for fmt in ("json", "csv", "markdown", "text"):
+        assert "E-10" not in export(client, held_session, fmt).content.decode()
+
+
+def test_a_message_starting_with_a_newline_cannot_run_as_a_formula_in_the_transcript_csv(
+    client, teacher, held_session
+):
+    held_session.messages.filter(sequence_number=1).update(content="\n=cmd|' /C calc'!A0")
+    client.force_login(teacher)
+    rows = list(csv.DictReader(io.StringIO(export(client, held_session, "csv").content.decode())))
+    assert rows[1]["content"] == "'\n=cmd|' /C calc'!A0"
+
+
+def test_every_export_uses_the_one_formula_neutraliser():
+    assert review_exports.neutralise is spreadsheet.neutralise
+    assert monitoring_exports.neutralise is spreadsheet.neutralise

@@ -1,7 +1,12 @@
 """The review page: transcript, reflection, safety flags, the review form, comments, release."""
 
+import re
+
+import pytest
+
 from conftest import make_user
 from monitoring.models import ErrorEvent
+from reviews.forms import RATING_FIELDS
 from reviews.models import MessageComment, SessionReview
 from reviews.selectors import reflection_items
 from sessions_app.models import SessionReflection
@@ -16,7 +21,7 @@ def test_the_review_page_shows_the_transcript_with_costs(client, teacher, held_s
     client.force_login(teacher)
     page = client.get(url(held_session)).content.decode()
     assert "I don&#x27;t know. My roommate." in page
-    assert "1240 tokens · $0.0001234567 · first token 420 ms · full reply 1300 ms" in page
+    assert "1240 tokens · $0.000123 · first token 420 ms · full reply 1300 ms" in page
     assert "Safety flags" not in page
 
 
@@ -60,12 +65,67 @@ def test_saving_the_review_and_ratings(client, teacher, held_session):
     assert review.released_at is None
 
 
-def test_a_rating_outside_1_to_10_is_refused_naming_it(client, teacher, held_session):
+@pytest.mark.parametrize("value", ["11", "0", "-3", "seven", "7.5"])
+def test_a_rating_outside_1_to_10_is_refused_in_plain_words(client, teacher, held_session, value):
     client.force_login(teacher)
-    response = client.post(url(held_session), {"conversation_flow": "11", "example": ""})
+    response = client.post(
+        url(held_session), {"conversation_flow": value, "overall_note": "Kept.", "example": ""}
+    )
     assert response.status_code == 400
-    assert "Conversation flow:" in response.content.decode()
+    page = response.content.decode()
+    assert "Conversation flow: Choose a number from 1 to 10, or Not rated." in page
+    assert "Select a valid choice" not in page and "Ensure this value" not in page
+    assert "\nKept.</textarea>" in page
     assert not SessionReview.objects.exists()
+
+
+def test_the_ratings_are_buttons_from_1_to_10_that_rate_the_simulated_client_not_the_student(
+    client, teacher, held_session
+):
+    client.force_login(teacher)
+    page = client.get(url(held_session)).content.decode()
+    assert "Rate the simulated client, not the student (1\N{EN DASH}10)" in page
+    assert f"They are not a grade for {held_session.student.display_name}" in page
+    for name in RATING_FIELDS:
+        values = re.findall(rf'<input type="radio" name="{name}" value="(\d*)"', page)
+        assert values == [str(n) for n in range(1, 11)] + [""], name
+    # The old number boxes carried class="rating", which a rule for another page made invisible.
+    assert not re.search(r'<input[^>]*class="rating"', page)
+    assert 'type="number"' not in page
+
+
+def test_a_saved_rating_shows_as_the_chosen_button(client, teacher, held_session):
+    client.force_login(teacher)
+    client.post(url(held_session), {"conversation_flow": "6", "example": ""})
+    page = client.get(url(held_session)).content.decode()
+    assert re.search(r'name="conversation_flow" value="6"[^>]*checked', page)
+    assert re.search(r'name="response_relevance" value=""[^>]*checked', page)  # Not rated
+
+
+def test_a_review_of_a_session_still_going_on_is_refused_and_keeps_what_was_typed(
+    client, teacher, practice_session
+):
+    client.force_login(teacher)
+    data = {"overall_note": "Half-way thoughts.", "conversation_flow": "8", "example": ""}
+    response = client.post(url(practice_session), data)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "This session is still going on: save your review or release feedback" in page
+    assert "\nHalf-way thoughts.</textarea>" in page
+    assert re.search(r'name="conversation_flow" value="8"[^>]*checked', page)
+    assert not SessionReview.objects.exists()
+
+
+def test_feedback_cannot_be_released_on_a_session_still_going_on(client, teacher, practice_session):
+    client.force_login(teacher)
+    page = client.get(url(practice_session)).content.decode()
+    assert "This session is still going on." in page
+    assert "Release feedback to" not in page
+    response = client.post(url(practice_session, "release/"), follow=True)
+    assert "This session is still going on: save your review or release feedback" in (
+        response.content.decode()
+    )
+    assert not SessionReview.objects.filter(released_at__isnull=False).exists()
 
 
 def test_comments_on_a_message(client, teacher, held_session):

@@ -138,9 +138,7 @@ def test_staff_without_permissions_cannot_see_sessions(client, staff, conversati
     assert client.get(SESSIONS).status_code == 403
 
 
-def test_money_and_duration_formatting():
-    assert session_admin.money(Decimal("0.0000412345")) == "$0.000041"
-    assert session_admin.money(Decimal("1.5")) == "$1.500000"
+def test_duration_formatting():
     assert session_admin.duration_text(timedelta(seconds=42)) == "42 s"
     assert session_admin.duration_text(timedelta(minutes=12, seconds=3)) == "12 min 3 s"
     assert session_admin.duration_text(timedelta(hours=2, minutes=5)) == "2 h 5 min"

@@ -13,9 +13,27 @@
     return BigInt(whole || "0") * 10n ** BigInt(SCALE) + BigInt((fraction + "0".repeat(SCALE)).slice(0, SCALE));
   }
 
+  // The app's one money format (sessions_app/money.py, usd), for this total only: rounded half
+  // up to six decimals under a cent, four under a dollar, two from a dollar up.
+  const TIERS = [[10n ** 8n, 6], [10n ** 10n, 4]];
+
+  function rounded(value, places) {
+    const unit = 10n ** BigInt(SCALE - places);
+    return ((value + unit / 2n) / unit) * unit;
+  }
+
+  function shown(value, places) {
+    const digits = (value / 10n ** BigInt(SCALE - places)).toString().padStart(places + 1, "0");
+    const whole = digits.slice(0, -places).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return `$${whole}.${digits.slice(-places)}`;
+  }
+
   function dollars(value) {
-    const digits = value.toString().padStart(SCALE + 1, "0");
-    return `$${digits.slice(0, -SCALE)}.${digits.slice(-SCALE, -SCALE + 6)}`;
+    for (const [bound, places] of TIERS) {
+      const near = rounded(value, places);
+      if (near < bound) return shown(near, places);
+    }
+    return shown(rounded(value, 2), 2);
   }
 
   function update() {

@@ -12,12 +12,14 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from sessions_app.money import usd
 from tests.browser.axe import assert_accessible
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -143,8 +145,8 @@ def test_a_teacher_test_converses_and_sees_cost_per_message_and_a_running_total(
     costs = _cost_lines(page)
     assert len(costs) == 2 and all(cost > 0 for cost in costs)
     total = sum(costs, Decimal(0))
-    shown = total.quantize(Decimal("0.000001"), rounding=ROUND_DOWN)
-    expect(page.locator("[data-running-cost]")).to_have_text(f"${shown}")
+    # The running total is summed in the browser and shown by the app's one money rule.
+    expect(page.locator("[data-running-cost]")).to_have_text(usd(total))
     session_id = page.url.rstrip("/").split("/")[-1]
     stored = app_server.shell(
         f"print(PracticeSession.objects.get(pk='{session_id}').estimated_cost)"
@@ -163,7 +165,8 @@ from sessions_app.models import SessionReflection
 from sessions_app.services import message_account, message_append, session_end, session_start
 teacher = User.objects.get(username="teacher")
 client = ClientProfile.objects.create(
-    owner=teacher, name={client_name!r}, presenting_problem="Exam panic.", is_published=True
+    owner=teacher, name={client_name!r}, presenting_problem="Exam panic.", is_published=True,
+    opening_statement="I don't even know why I'm here.",
 )
 session = session_start(student=User.objects.get(username="student"), client=client)
 turns = [
@@ -204,7 +207,7 @@ def test_a_teacher_reviews_rates_comments_and_releases_feedback_the_student_read
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Sam Student")
     expect(row.locator("td.num").first).to_have_text("2")  # student turns
-    expect(page.locator("#total-cost")).to_have_text("$0.0002")
+    expect(page.locator("#total-cost")).to_have_text("$0.000182")
     assert_accessible(page)
     row.get_by_role("link").click()
 
@@ -223,11 +226,11 @@ def test_a_teacher_reviews_rates_comments_and_releases_feedback_the_student_read
         ("Conversation flow", "6"),
         ("Boundary maintenance", "10"),
     ]:
-        page.get_by_label(label).fill(value)
+        _rating(page, label, value).check()
     page.get_by_label("Use as an example").select_option("best")
     page.get_by_role("button", name="Save review").click()
     expect(page.get_by_role("status")).to_contain_text("Review saved.")
-    expect(page.get_by_label("Conversation flow")).to_have_value("6")
+    expect(_rating(page, "Conversation flow", "6")).to_be_checked()
 
     page.get_by_text("Comment on message 3").click()
     page.get_by_label("Comment for the student on message 3").fill("Humour can break the ice.")
@@ -254,6 +257,61 @@ def test_a_teacher_reviews_rates_comments_and_releases_feedback_the_student_read
         "print(r.in_character_consistency, r.boundary_maintenance, r.example, r.is_released)"
     )
     assert rated == "8 10 best True"
+
+
+def _rating(page: Page, label: str, value: str):
+    return page.get_by_role("group", name=label).get_by_role("radio", name=value, exact=True)
+
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_five_ratings_are_visible_buttons_that_rate_the_simulated_client(
+    viewport: str, page: Page, login: Callable[..., None], app_server: LiveServer
+) -> None:
+    """They were number boxes a rule for another page (.rating) stripped of border and padding."""
+    session_id = _student_session(app_server, _unique("Rating Rae"))
+    page.set_viewport_size(VIEWPORTS[viewport])
+    login(page, "teacher")
+    page.goto(app_server.url + f"/teach/sessions/{session_id}/")
+    ratings = page.get_by_role("group", name="Rate the simulated client, not the student")
+    expect(ratings).to_contain_text("They are not a grade for")
+    ratings.scroll_into_view_if_needed()
+    shots = ARTIFACTS / "screenshots" / viewport
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=shots / "review-ratings.png", full_page=True)
+    ratings.screenshot(path=shots / "review-ratings-closeup.png")
+    width = VIEWPORTS[viewport]["width"]
+    for label in ("In-character consistency", "Conversation flow", "Boundary maintenance"):
+        group = page.get_by_role("group", name=label)
+        expect(group.get_by_role("radio")).to_have_count(11)  # 1 to 10, and Not rated
+        for value in ("1", "10", "Not rated"):
+            radio = page.get_by_role("radio", name=value, exact=True)
+            button = group.locator("label").filter(has=radio)
+            expect(button).to_be_visible()
+            box = button.bounding_box()
+            assert box and box["width"] >= 24 and box["height"] >= 24, (label, value, box)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (label, value, box)
+            border = button.evaluate("node => getComputedStyle(node).borderTopWidth")
+            assert border != "0px", (label, value)
+    assert_accessible(page)
+
+    _rating(page, "Conversation flow", "7").check()
+    _rating(page, "Boundary maintenance", "10").check()
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_role("status")).to_contain_text("Review saved.")
+    expect(_rating(page, "Conversation flow", "7")).to_be_checked()
+    expect(_rating(page, "In-character consistency", "Not rated")).to_be_checked()
+    page.get_by_role("group", name="Conversation flow").scroll_into_view_if_needed()
+    page.screenshot(path=shots / "review-ratings-saved.png", full_page=True)
+
+    # The printable page carries the reflection and the five ratings.
+    page.get_by_role("link", name="Printable page (Print to PDF)").click()
+    expect(page.get_by_role("heading", name="The student's reflection")).to_be_visible()
+    expect(page.locator(".print-ratings")).to_contain_text("Conversation flow7 of 10")
+    assert_accessible(page)
+    page.screenshot(path=shots / "review-print.png", full_page=True)
 
 
 def test_a_teacher_downloads_every_export_format(
@@ -284,8 +342,9 @@ def test_a_teacher_downloads_every_export_format(
     name, text = download("CSV")
     assert name.endswith(".csv") and name.startswith(slug)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert rows[2]["content"] == "'=SUM(A1:A9) sounds like my stats homework"
-    assert rows[3]["content"] == "'-ish. I guess. I don't really know."
+    assert rows[0]["status"] == "opening"  # the client's opening statement comes first
+    assert rows[3]["content"] == "'=SUM(A1:A9) sounds like my stats homework"
+    assert rows[4]["content"] == "'-ish. I guess. I don't really know."
 
     name, text = download("Markdown")
     assert name.endswith(".md")

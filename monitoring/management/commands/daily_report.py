@@ -5,13 +5,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from monitoring.selectors import Day, daily_metrics
+from sessions_app.money import usd
 
 LINES = [
     ("Sessions created", "sessions_created"),
     ("Conversations completed", "conversations_completed"),
     ("Messages sent", "messages_sent"),
     ("Tokens used", "tokens"),
-    ("Cost (USD)", "cost"),
+    ("Cost", "cost"),
     ("Errors", "errors"),
     ("Critical errors", "critical_errors"),
     ("Average time to first token (ms)", "first_token_avg_ms"),
@@ -19,13 +20,18 @@ LINES = [
 ]
 
 
+def _shown(name: str, value: object) -> str:
+    if name == "cost":
+        return usd(value)
+    return "-" if value is None else str(value)
+
+
 def report_text(days: list[Day], time_zone: str) -> str:
     blocks = []
     for day in days:
         lines = [f"Daily metrics for {day.day.isoformat()} ({time_zone})"]
         for label, name in LINES:
-            value = getattr(day, name)
-            lines.append(f"  {label + ':':<36}{'-' if value is None else value}")
+            lines.append(f"  {label + ':':<36}{_shown(name, getattr(day, name))}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
