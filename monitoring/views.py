@@ -163,7 +163,8 @@ def session_detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
     )
     context = {
         "session": session,
-        "messages": Message.objects.filter(session=session).order_by("sequence_number"),
+        # Not "messages": that name is the messages framework's, which base.html shows as a banner.
+        "transcript": Message.objects.filter(session=session).order_by("sequence_number"),
         "errors": ErrorEvent.objects.filter(session=session).order_by("created_at"),
     }
     return render(request, "monitoring/session_detail.html", context)
