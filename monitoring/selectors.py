@@ -539,11 +539,20 @@ def quality_by_client() -> list[dict]:
 
 @dataclass
 class Goal:
+    """One end-of-week goal. `met` is None when there is nothing to measure yet (no completed
+    conversation, no reply): that is not a failure, and the page says so differently."""
+
     label: str
     target: str
     value: str
-    met: bool
+    met: bool | None
     note: str = ""
+
+    @property
+    def result(self) -> str:
+        if self.met is None:
+            return "unmeasured"
+        return "met" if self.met else "not_met"
 
 
 def pilot_scorecard(
@@ -596,13 +605,13 @@ def pilot_scorecard(
             "no completed conversations"
             if per_conversation is None
             else f"${per_conversation:.6f}",
-            per_conversation is not None and per_conversation < Decimal("0.01"),
+            None if per_conversation is None else per_conversation < Decimal("0.01"),
         ),
         Goal(
             "Average time to first token",
             "under 3 s",
             "no replies" if first is None else f"{first / 1000:.2f} s",
-            first is not None and first < 3000,
+            None if first is None else first < 3000,
             ""
             if replies["full"] is None
             else f"Full reply: {replies['full'] / 1000:.2f} s on average ({replies['n']} replies).",
