@@ -288,6 +288,16 @@ def sessions_filtered(
     return sessions
 
 
+def session_log(session: PracticeSession) -> dict:
+    """The staff session log's rows: the transcript and the session's errors (two queries).
+
+    Not "messages": that name is the messages framework's, which base.html shows as a banner."""
+    return {
+        "transcript": list(Message.objects.filter(session=session).order_by("sequence_number")),
+        "errors": list(ErrorEvent.objects.filter(session=session).order_by("created_at")),
+    }
+
+
 def message_counts(session_ids: list) -> dict:
     """Messages per session for one page of sessions (one query over the page's ids)."""
     rows = (
