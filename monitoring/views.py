@@ -20,7 +20,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import staff_required, teacher_required
 from accounts.models import User
-from monitoring import datacare, exports, selectors
+from monitoring import charts, datacare, exports, selectors
 from monitoring.forms import (
     DailyForm,
     PilotForm,
@@ -210,6 +210,7 @@ def daily(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
+        "charts": charts.daily_charts(days),
         "days": list(reversed(days)),
         "totals": selectors.daily_totals(days),
         "since": since,
