@@ -44,12 +44,18 @@ class BarChart:
     x_ticks: list[Tick]
     y_ticks: list[Tick]
     x_title: str = ""
+    empty: bool = False  # nothing above zero: the chart says "No data yet"
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
     top: int = TOP
     bottom: int = field(default=HEIGHT - BOTTOM)
     right: int = field(default=WIDTH - RIGHT)
+
+    @property
+    def middle(self) -> tuple[float, float]:
+        """The plot's centre, where an empty chart says so."""
+        return (self.left + self.right) / 2, (self.top + self.bottom) / 2
 
 
 def nice_ceiling(peak: float) -> float:
@@ -101,11 +107,12 @@ def bar_chart(
         for index, (axis_label, _, _) in enumerate(points)
         if (last - index) % every == 0
     ]
+    empty = not any(values)
     y_ticks = [
         Tick(round(TOP + plot_height * (1 - share), 2), fmt(_as_type(top * share, points)))
-        for share in (0, 0.5, 1)
+        for share in ((0, 0.5, 1) if not empty else ())
     ]
-    return BarChart(key, title, description, bars, x_ticks, y_ticks, x_title)
+    return BarChart(key, title, description, bars, x_ticks, y_ticks, x_title, empty)
 
 
 def _as_type(value: float, points: Sequence) -> Number:

@@ -86,3 +86,11 @@ def test_the_dashboards_minute_chart_has_a_time_axis_and_labels(client, staff, p
     assert 'text-anchor="end"' in figure  # the value axis: 0, half, top
     assert "Messages per minute, last 60 minutes" in figure
     assert "now on the right" in figure
+
+
+def test_an_empty_chart_says_no_data_yet_instead_of_an_axis_of_zeros(client, staff, db):
+    client.force_login(staff)
+    body = client.get(DAILY).content.decode()
+    figure = _figures(body)["first-token"]
+    assert "No data yet" in figure
+    assert "0.00 s</text>" not in figure
