@@ -15,7 +15,7 @@ from decimal import Decimal
 Number = int | float | Decimal
 
 WIDTH, HEIGHT = 480, 170
-LEFT, RIGHT, TOP, BOTTOM = 64, 10, 12, 28  # room for the value axis and the time axis
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 12, 28  # room for the value axis and the time axis
 MAX_X_LABELS = 6
 
 
