@@ -1,4 +1,4 @@
-"""The live dashboard's feed.
+"""The live dashboard's feed, and the live staff session log's fragments.
 
 Every open dashboard socket joins the channel-layer group "monitoring" and ticks once a second.
 Each second exactly one tick, in whichever process wins `cache.add` on that second's key (the
@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from monitoring import selectors
+from sessions_app.models import PracticeSession
 
 GROUP = "monitoring"
 TICK_SECONDS = 1.0
@@ -43,3 +44,30 @@ async def publish() -> None:
     """Recompute now and send to every dashboard (callable after an event, to skip the wait)."""
     html = await database_sync_to_async(live_html)(oob=True)
     await get_channel_layer().group_send(GROUP, {"type": EVENT_TYPE, "html": html})
+
+
+# --- The session log -------------------------------------------------------------------------
+# Not ticked: it follows the session's own channel-layer group (conversations.consumers), which
+# carries every event of the session from whichever process runs the reply.
+
+SESSION_LOG = "monitoring/session_detail.html"
+
+
+def session_log_context(session_id) -> dict:
+    """What the session log's live block shows: one query for the session, two for its rows."""
+    session = PracticeSession.objects.select_related("student", "client_profile").get(pk=session_id)
+    return {"session": session, **selectors.session_log(session)}
+
+
+def session_log_html(session_id, *, oob: bool) -> str:
+    context = session_log_context(session_id) | {"oob": oob}
+    return render_to_string(f"{SESSION_LOG}#log", context)
+
+
+def session_log_delta_html(event: dict) -> str:
+    """Streamed text, appended to its row of the log (escaped by the template)."""
+    return render_to_string(f"{SESSION_LOG}#delta", {"event": event})
+
+
+async def session_exists(session_id) -> bool:
+    return await PracticeSession.objects.filter(pk=session_id).aexists()

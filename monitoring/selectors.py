@@ -9,11 +9,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, Max, Min, OuterRef, Q, Subquery, Sum, UUIDField
-from django.db.models.functions import TruncDate, TruncMinute
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    UUIDField,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDate, TruncMinute
 from django.utils import timezone
 
 from conversations.models import Message
+from monitoring.charts import Bar, BarChart, bar_chart
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
 from sessions_app.money import money_text, usd
@@ -76,22 +89,15 @@ def _usage_sums(cost_field: str) -> dict:
 
 
 @dataclass
-class ChartBar:
-    x: int
-    y: int
-    height: int
-    minute: datetime.datetime
-    messages: int
-
-
-@dataclass
 class Chart:
-    bars: list[ChartBar]
+    svg: BarChart
     peak: int
-    width: int
-    height: int
     total_messages: int
     cost: Decimal
+
+    @property
+    def bars(self) -> list[Bar]:
+        return self.svg.bars
 
 
 @dataclass
@@ -120,7 +126,7 @@ class Snapshot:
 
 
 def _chart(now: datetime.datetime) -> Chart:
-    """Messages per minute over the last hour, as SVG bar geometry (the page draws it)."""
+    """Messages per minute over the last hour, as SVG bar geometry with a time axis."""
     end = now.replace(second=0, microsecond=0)
     start = end - datetime.timedelta(minutes=CHART_MINUTES - 1)
     rows = (
@@ -137,23 +143,25 @@ def _chart(now: datetime.datetime) -> Chart:
         minute = row["minute"].astimezone(datetime.UTC).replace(second=0, microsecond=0)
         per_minute[minute] = per_minute.get(minute, 0) + row["n"]
         cost += row["cost"] or 0
-    width, height = CHART_MINUTES * 8, 120
-    peak = max(per_minute.values(), default=0)
-    bars = []
+    points = []
     for index in range(CHART_MINUTES):
         minute = (start + datetime.timedelta(minutes=index)).astimezone(datetime.UTC)
-        count = per_minute.get(minute, 0)
-        bar_height = round(count / peak * (height - 10)) if peak else 0
-        bars.append(
-            ChartBar(
-                x=index * 8 + 1,
-                y=height - bar_height,
-                height=bar_height,
-                minute=minute,
-                messages=count,
-            )
-        )
-    return Chart(bars, peak, width, height, sum(per_minute.values()), cost)
+        label = f"{timezone.localtime(minute):%H:%M}"
+        points.append((label, label, per_minute.get(minute, 0)))
+    total, peak = sum(per_minute.values()), max(per_minute.values(), default=0)
+    svg = bar_chart(
+        points,
+        key="minutes",
+        title="Messages per minute, last 60 minutes",
+        description=(
+            f"{points[0][0]} to {points[-1][0]}: {total} messages in all, "
+            f"at most {peak} in one minute."
+        ),
+        fmt=lambda value: f"{value:,}",
+        x_title=f"time in {timezone.get_current_timezone_name()}, now on the right",
+        x_label_every=15,
+    )
+    return Chart(svg, peak, total, cost)
 
 
 def dashboard_snapshot(now: datetime.datetime | None = None) -> Snapshot:
@@ -289,6 +297,16 @@ def sessions_filtered(
     return sessions
 
 
+def session_log(session: PracticeSession) -> dict:
+    """The staff session log's rows: the transcript and the session's errors (two queries).
+
+    Not "messages": that name is the messages framework's, which base.html shows as a banner."""
+    return {
+        "transcript": list(Message.objects.filter(session=session).order_by("sequence_number")),
+        "errors": list(ErrorEvent.objects.filter(session=session).order_by("created_at")),
+    }
+
+
 def message_counts(session_ids: list) -> dict:
     """Messages per session for one page of sessions (one query over the page's ids)."""
     rows = (
@@ -316,6 +334,7 @@ class Day:
     critical_errors: int = 0
     first_token_avg_ms: int | None = None
     full_reply_avg_ms: int | None = None
+    first_token_p95_ms: int | None = None
 
     def as_record(self) -> dict:
         """The day as an export row: a real date and Decimal money (each writer formats them)."""
@@ -348,12 +367,32 @@ def _by_day(queryset, field_name: str, **aggregates) -> dict[datetime.date, dict
     return {row["day"]: row for row in rows}
 
 
+def _p95_by_day(replies, field_name: str) -> dict[datetime.date, int]:
+    """Nearest-rank 95th percentile of `field_name` per day, in the database (one query).
+
+    Rows are ranked within their day; the one kept is the first whose rank reaches 95% of the
+    day's count (rank*100 >= n*95 > (rank-1)*100), the same answer as `percentile`."""
+    zone = timezone.get_current_timezone()
+    ranked = (
+        replies.filter(**{f"{field_name}__isnull": False})
+        .annotate(day=TruncDate("timestamp", tzinfo=zone))
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("day")], order_by=F(field_name).asc()),
+            n=Window(Count("id"), partition_by=[F("day")]),
+        )
+        .annotate(rank_100=F("rank") * 100, n_95=F("n") * 95)
+        .filter(rank_100__gte=F("n_95"), rank_100__lt=F("n_95") + 100)
+        .values_list("day", field_name)
+    )
+    return dict(ranked)
+
+
 DAILY_CACHE_SECONDS = 3600
 
 
 def _daily_key(day: datetime.date, practice_only: bool) -> str:
     zone = timezone.get_current_timezone_name()
-    return f"monitoring:daily:v1:{zone}:{day.isoformat()}:{int(practice_only)}"
+    return f"monitoring:daily:v2:{zone}:{day.isoformat()}:{int(practice_only)}"
 
 
 def daily_metrics(
@@ -363,7 +402,7 @@ def daily_metrics(
 
     practice_only leaves out teacher tests and demo-mode sessions (the pilot's numbers).
     Finished days hardly change, so they are kept in the cache for an hour: a repeat visit
-    aggregates only today. A cold range costs four queries over the whole range."""
+    aggregates only today. A cold range costs five queries over the whole range."""
     today = timezone.localdate()
     past = [since + datetime.timedelta(days=n) for n in range((until - since).days + 1)]
     past = [day for day in past if day < today]
@@ -415,6 +454,7 @@ def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bo
         first=Avg("first_token_ms", filter=complete_reply),
         full=Avg("total_ms", filter=complete_reply),
     )
+    first_p95 = _p95_by_day(messages.filter(complete_reply), "first_token_ms")
     failures = _by_day(
         errors,
         "created_at",
@@ -438,6 +478,7 @@ def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bo
                 critical_errors=failures.get(day, {}).get("critical", 0),
                 first_token_avg_ms=None if row.get("first") is None else round(row["first"]),
                 full_reply_avg_ms=None if row.get("full") is None else round(row["full"]),
+                first_token_p95_ms=first_p95.get(day),
             )
         )
         day += datetime.timedelta(days=1)
@@ -544,11 +585,20 @@ def quality_by_client() -> list[dict]:
 
 @dataclass
 class Goal:
+    """One end-of-week goal. `met` is None when there is nothing to measure yet (no completed
+    conversation, no reply): that is not a failure, and the page says so differently."""
+
     label: str
     target: str
     value: str
-    met: bool
+    met: bool | None
     note: str = ""
+
+    @property
+    def result(self) -> str:
+        if self.met is None:
+            return "unmeasured"
+        return "met" if self.met else "not_met"
 
 
 def pilot_scorecard(
@@ -599,13 +649,13 @@ def pilot_scorecard(
             "Cost per completed conversation",
             "under $0.01",
             "no completed conversations" if per_conversation is None else usd(per_conversation),
-            per_conversation is not None and per_conversation < Decimal("0.01"),
+            None if per_conversation is None else per_conversation < Decimal("0.01"),
         ),
         Goal(
             "Average time to first token",
             "under 3 s",
             "no replies" if first is None else f"{first / 1000:.2f} s",
-            first is not None and first < 3000,
+            None if first is None else first < 3000,
             ""
             if replies["full"] is None
             else f"Full reply: {replies['full'] / 1000:.2f} s on average ({replies['n']} replies).",

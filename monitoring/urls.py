@@ -16,4 +16,5 @@ urlpatterns = [
     path("export/<slug:dataset>.<slug:fmt>", views.export, name="export"),
     path("sessions/", views.session_list, name="sessions"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session"),
+    path("sessions/<uuid:session_id>/log/", views.session_log, name="session_log"),
 ]

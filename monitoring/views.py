@@ -20,8 +20,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import staff_required, teacher_required
 from accounts.models import User
-from conversations.models import Message
-from monitoring import datacare, exports, selectors
+from monitoring import charts, datacare, exports, selectors
 from monitoring.forms import (
     DailyForm,
     PilotForm,
@@ -156,17 +155,23 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/sessions.html", context)
 
 
-@staff_required
-def session_detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
+def _session_log_context(session_id: UUID) -> dict:
     session = get_object_or_404(
         PracticeSession.objects.select_related("student", "client_profile"), pk=session_id
     )
-    context = {
-        "session": session,
-        "messages": Message.objects.filter(session=session).order_by("sequence_number"),
-        "errors": ErrorEvent.objects.filter(session=session).order_by("created_at"),
-    }
-    return render(request, "monitoring/session_detail.html", context)
+    return {"session": session, **selectors.session_log(session)}
+
+
+@staff_required
+def session_detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    return render(request, "monitoring/session_detail.html", _session_log_context(session_id))
+
+
+@staff_required
+@never_cache
+def session_log(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The session log's live block alone: the polling fallback when the socket is down."""
+    return render(request, "monitoring/session_detail.html#log", _session_log_context(session_id))
 
 
 ERROR_PERIODS = {"day": 1, "week": 7, "month": 30, "all": None}
@@ -205,6 +210,7 @@ def daily(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
+        "charts": charts.daily_charts(days),
         "days": list(reversed(days)),
         "totals": selectors.daily_totals(days),
         "since": since,

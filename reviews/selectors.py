@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import CharField, Count, Q, QuerySet, Sum, TextField
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Sum, TextField
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,6 +27,29 @@ def sessions_for_teacher(*, teacher: User) -> QuerySet[PracticeSession]:
     return PracticeSession.objects.filter(client_profile__owner=teacher)
 
 
+def awaiting_review(sessions: QuerySet[PracticeSession]) -> QuerySet[PracticeSession]:
+    """The sessions a teacher still owes feedback on ("to review", "Not reviewed").
+
+    A student's practice session (not a teacher's test or preview) that has ended, completed or
+    abandoned, after at least one student turn, and whose feedback has not been released: no
+    review yet, or a draft the student cannot see. docs/teaching.md says the same."""
+    student_turns = Message.objects.filter(session=OuterRef("pk"), role=Message.Role.STUDENT)
+    return (
+        sessions.filter(kind=PracticeSession.Kind.PRACTICE)
+        .exclude(status=PracticeSession.Status.ACTIVE)
+        .filter(Exists(student_turns))
+        .filter(Q(review__isnull=True) | Q(review__released_at__isnull=True))
+    )
+
+
+def sessions_to_review_count(*, teacher: User) -> int:
+    """How many sessions with the teacher's clients await review (one query)."""
+    return awaiting_review(sessions_for_teacher(teacher=teacher)).count()
+
+
+REVIEW_STATES = [("pending", "Not reviewed")]
+
+
 @dataclass(frozen=True)
 class HistoryFilters:
     client: str = ""
@@ -35,6 +58,7 @@ class HistoryFilters:
     status: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    review: str = ""  # "pending": awaiting_review only
 
 
 def _day_start(day: date) -> datetime:
@@ -54,6 +78,8 @@ def history_filter(
         sessions = sessions.filter(kind=filters.kind)
     if filters.status:
         sessions = sessions.filter(status=filters.status)
+    if filters.review == "pending":
+        sessions = awaiting_review(sessions)
     if filters.date_from:
         sessions = sessions.filter(started_at__gte=_day_start(filters.date_from))
     if filters.date_to:

@@ -14,6 +14,7 @@ from reviews import exports
 from reviews.forms import RATING_FIELDS, CommentForm, ReviewForm
 from reviews.models import RATING_LABELS, MessageComment
 from reviews.selectors import (
+    REVIEW_STATES,
     HistoryFilters,
     history_choices,
     history_filter,
@@ -70,6 +71,7 @@ def _filters(request: HttpRequest) -> HistoryFilters:
         student=student if student.isdigit() else "",
         kind=query.get("kind", "") if query.get("kind", "") in kinds else "",
         status=query.get("status", "") if query.get("status", "") in PracticeSession.Status else "",
+        review=query.get("review", "") if query.get("review", "") in dict(REVIEW_STATES) else "",
         date_from=_date(query.get("from", "")),
         date_to=_date(query.get("to", "")),
     )
@@ -89,6 +91,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "choices": history_choices(teacher=request.user),
         "kinds": [*PracticeSession.Kind.choices, ("preview", "Preview")],
         "statuses": PracticeSession.Status.choices,
+        "review_states": REVIEW_STATES,
         "query": query.urlencode(),
     }
     return render(request, "reviews/history.html", context)

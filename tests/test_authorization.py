@@ -419,6 +419,10 @@ HTTP_CASES = [
     Case("monitoring:sessions", "GET", staff_only(OK)),
     Case("monitoring:session", "GET", staff_only(OK), active_session, "a session"),
     Case("monitoring:session", "GET", staff_only(NOT_FOUND), unknown_session, "no such session"),
+    Case("monitoring:session_log", "GET", staff_only(OK), active_session, "a session"),
+    Case(
+        "monitoring:session_log", "GET", staff_only(NOT_FOUND), unknown_session, "no such session"
+    ),
 ]
 
 
@@ -816,6 +820,18 @@ SOCKET_CASES = [
         "the live dashboard",
         no_kwargs,
         Expect(NOT_LOGGED_IN, NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, ACCEPTED),
+    ),
+    SocketCase(
+        "session_log_socket",
+        "the staff log of the student's session",
+        active_session,
+        Expect(NOT_LOGGED_IN, NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, ACCEPTED),
+    ),
+    SocketCase(
+        "session_log_socket",
+        "no such session",
+        unknown_session,
+        Expect(NOT_LOGGED_IN, NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, NO_SUCH_SESSION),
     ),
 ]
 SOCKET_CLOSE_WAIT_SECONDS = 10

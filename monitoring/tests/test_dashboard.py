@@ -84,7 +84,7 @@ def test_the_chart_has_a_bar_for_the_busy_minute(practice_session):
     assert len(chart.bars) == 60
     assert chart.total_messages == 4
     assert chart.peak == 4
-    assert chart.bars[-1].messages == 4
+    assert chart.bars[-1].value == 4
     assert chart.bars[-1].height > 0
 
 

@@ -18,7 +18,7 @@ QUERY_LIMITS = {
     "/monitor/": 12,
     "/monitor/live/": 12,
     "/monitor/sessions/": 8,
-    "/monitor/daily/": 10,  # cold: finished days and today, four queries each
+    "/monitor/daily/": 12,  # cold: finished days and today, five queries each
     "/monitor/errors/": 6,
 }
 

@@ -83,3 +83,21 @@ def test_teachers_and_students_may_not_see_it(client, teacher, student):
     for user in (teacher, student):
         client.force_login(user)
         assert client.get(PILOT).status_code == 403
+
+
+def test_no_data_yet_is_not_yet_measured_rather_than_a_failure(db):
+    goals = _goals()
+    assert goals["Cost per completed conversation"].met is None
+    assert goals["Average time to first token"].met is None
+    assert goals["Completed conversations"].met is False  # zero is a measurement
+
+
+def test_the_page_shows_goals_without_data_as_not_yet_measured_not_as_not_met(client, staff):
+    client.force_login(staff)
+    body = client.get(PILOT).content.decode()
+    rows = {row.split("</th>", 1)[0]: row for row in body.split('<th scope="row">')[1:]}
+    for label in ("Cost per completed conversation", "Average time to first token"):
+        assert "Not yet measured" in rows[label], rows[label]
+        assert "Not met" not in rows[label]
+    assert "✗ Not met" in rows["Completed conversations"]
+    assert body.count('class="unmeasured"') == 2

@@ -112,3 +112,28 @@ def test_teachers_and_students_may_not_see_logs(client, teacher, student, practi
         client.force_login(user)
         assert client.get(SESSIONS).status_code == 403
         assert client.get(f"{SESSIONS}{practice_session.pk}/").status_code == 403
+
+
+def test_a_flash_message_shows_on_the_session_log_and_the_transcript_is_not_in_the_banner(
+    client, staff, practice_session
+):
+    reply(practice_session)
+    client.force_login(staff)
+    # Any page that says something after a redirect: here the pilot feedback form (staff are
+    # teachers too), whose thanks must still reach the next page, the session log.
+    client.post("/feedback/", {"overall_impression": "4", "client_quality": "4"})
+    response = client.get(f"{SESSIONS}{practice_session.pk}/")
+    soup = response.content.decode()
+    banner = soup.split('<ul class="flash">', 1)[1].split("</ul>", 1)[0]
+    assert "Thank you: your feedback has reached the pilot team." in banner
+    assert "Tired." not in banner
+    assert "How are you?" not in banner
+    assert soup.count('<ul class="flash">') == 1
+
+
+def test_the_session_log_without_a_flash_message_has_no_banner(client, staff, practice_session):
+    reply(practice_session)
+    client.force_login(staff)
+    body = client.get(f"{SESSIONS}{practice_session.pk}/").content.decode()
+    assert 'class="flash"' not in body
+    assert "Tired." in body

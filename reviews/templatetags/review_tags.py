@@ -2,7 +2,17 @@ from datetime import timedelta
 
 from django import template
 
+from accounts.models import User
+from reviews.selectors import sessions_to_review_count
+
 register = template.Library()
+
+
+@register.simple_tag
+def sessions_to_review(teacher: User) -> int:
+    """For the teacher's home (a page of clients, which sits below reviews): the count of
+    sessions awaiting review, `{% sessions_to_review user as n %}`."""
+    return sessions_to_review_count(teacher=teacher)
 
 
 @register.filter
