@@ -4,10 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_ratelimit.decorators import ratelimit
 
+from accounts.login_limits import login_check
 from accounts.models import NOTICE_VERSION
 from accounts.services import notice_acknowledge
 
@@ -47,11 +46,15 @@ def notice(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/notice.html", context)
 
 
-@method_decorator(ratelimit(key="ip", rate="20/m", method="POST"), name="post")
-@method_decorator(ratelimit(key="post:username", rate="10/m", method="POST"), name="post")
 class LoginView(auth_views.LoginView):
+    """Failed attempts are limited (accounts.login_limits); a whole class may log in at once."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        login_check(request, request.POST.get("username", ""))
+        return super().post(request, *args, **kwargs)
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):

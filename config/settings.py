@@ -25,7 +25,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "accounts.admin_site.RapportAdminConfig",  # django.contrib.admin, branded and limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -209,6 +209,13 @@ CONTENT_SECURITY_POLICY = {
 }
 RATELIMIT_VIEW = "accounts.views.rate_limited"
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None
+# Failed logins (site and admin share them; accounts/login_limits.py). Successes never count,
+# so a class behind one address logs in together.
+LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = env_int(
+    "LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", 10, minimum=1
+)  # a minute
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 50, minimum=1)  # an hour
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 100, minimum=1)  # a minute
 
 # --- Internationalisation, time -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
