@@ -98,7 +98,9 @@ def test_a_class_of_200_behind_one_address_all_log_in_within_a_minute(
     password = make_password("class-password")
     django_user_model.objects.bulk_create(
         [
-            django_user_model(username=f"pupil{n}", password=password, notice_version=NOTICE_VERSION)
+            django_user_model(
+                username=f"pupil{n}", password=password, notice_version=NOTICE_VERSION
+            )
             for n in range(200)
         ]
     )
