@@ -297,6 +297,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refusals_on_one_line": {"()": "config.logging_filters.RefusalsOnOneLine"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         # Unhandled errors become ErrorEvents for /monitor/errors/, written on a thread of its own.
@@ -304,7 +305,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django.request": {"handlers": ["error_events"]},
+        "django.request": {"handlers": ["error_events"], "filters": ["refusals_on_one_line"]},
         "conversations": {"handlers": ["error_events"]},
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
