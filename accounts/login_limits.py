@@ -10,7 +10,7 @@ Three fixed-window counters, in the cache (Redis in production, so every process
 - failures from one address for any username: a much higher ceiling against password spraying.
 
 The username is keyed as authentication sees it (stripped, NFKC, and case-folded on top), so
-"  bf2  " and fullwidth "ｂｆ２" share one counter.
+"  bf2  " and its fullwidth spelling share one counter.
 """
 
 import unicodedata

@@ -141,7 +141,8 @@ def test_guesses_spread_over_many_addresses_meet_the_per_username_ceiling(
     assert owner.status_code == 429
 
 
-@pytest.mark.parametrize("spelling", ["  stu  ", "ｓｔｕ", "STU"])
+# padded, fullwidth, upper case
+@pytest.mark.parametrize("spelling", ["  stu  ", "\uff53\uff54\uff55", "STU"])
 def test_another_spelling_of_the_username_shares_its_counter(
     client, student, frozen_ratelimit_clock, spelling
 ):

@@ -25,6 +25,6 @@ def test_delete_asks_on_a_terminal_and_ends_of_input_change_nothing(student, mon
             return True
 
     monkeypatch.setattr("sys.stdin", EndedTerminal(""))
-    with pytest.raises(CommandError, match="Not confirmed; nothing changed."):
+    with pytest.raises(CommandError, match=r"Not confirmed; nothing changed\."):
         call_command("user_data", "delete", "stu", "--mode", "remove")
     assert User.objects.filter(username="stu").exists()
