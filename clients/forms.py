@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from clients.cards import LONG, SHORT, ClientCard
 from clients.models import CommunicationStyle, Difficulty
+from clients.selectors import SORTS
 
 LIST_FIELDS = ("core_beliefs", "learning_objectives", "content_warnings")
 MAX_LIST_ITEMS = 30
@@ -268,3 +269,15 @@ def _range_of(item: dict[str, Any]) -> str:
     if low is None:
         return item["msg"].lower()
     return f"must be between {low} and {high}"
+
+
+class ClientListForm(forms.Form):
+    """Search and sort on the teacher's client list (GET)."""
+
+    q = forms.CharField(label="Search", required=False, max_length=SHORT, strip=True)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(value, label) for value, label, _ in SORTS],
+    )
+    archived = forms.BooleanField(required=False, widget=forms.HiddenInput)
