@@ -27,8 +27,8 @@ class ImportNeedsChoice(ValueError):
     def __init__(self, names: list[str]) -> None:
         self.names = names
         super().__init__(
-            f"You already have {_list_names(names)}. Choose whether to update, keep both or "
-            "skip; nothing was imported."
+            f"You already have {_list_names(names)}. Nothing was imported: say whether to update "
+            "them, keep both or skip them."
         )
 
 

@@ -183,7 +183,7 @@ def clients_export(request: HttpRequest) -> HttpResponse:
 @teacher_required
 @ratelimit(key="user", rate="20/m", method="POST")
 def clients_import_page(request: HttpRequest) -> HttpResponse:
-    error, clashes = "", []
+    error, clashes = "", False
     on_existing = request.POST.get("on_existing") or None
     if request.method == "POST":
         try:
@@ -192,7 +192,7 @@ def clients_import_page(request: HttpRequest) -> HttpResponse:
         except CardError as refused:
             error = str(refused)
         except ImportNeedsChoice as refused:
-            error, clashes = f"{refused} Choose below, then choose the file again.", refused.names
+            error, clashes = f"{refused} Choose below, then choose the file again.", True
         else:
             messages.success(request, result.summary())
             return redirect("clients:teacher_home")

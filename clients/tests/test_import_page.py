@@ -34,7 +34,7 @@ def test_importing_the_export_all_file_back_asks_first_and_duplicates_nothing(
     assert response.status_code == 400
     page = response.content.decode()
     assert "You already have Frank Kowalski, Maya Torres." in page
-    assert "Choose whether to update, keep both or skip; nothing was imported." in page
+    assert "Nothing was imported: say whether to update them, keep both or skip them." in page
     assert ClientProfile.objects.filter(owner=teacher).count() == 2
 
 
