@@ -1,4 +1,3 @@
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,16 +56,6 @@ def _list_names(names: list[str]) -> str:
 
 def _name_key(name: str) -> str:
     return name.strip().casefold()
-
-
-def clients_already_named(*, cards: Iterable[dict[str, Any]], owner: User) -> list[str]:
-    """The names in these cards that the teacher already uses (archived clients included)."""
-    wanted = {_name_key(card["name"]): card["name"] for card in cards}
-    have = {
-        _name_key(name)
-        for name in ClientProfile.objects.filter(owner=owner).values_list("name", flat=True)
-    }
-    return [name for key, name in wanted.items() if key in have]
 
 
 def _free_name(name: str, taken: set[str]) -> str:
