@@ -1,13 +1,14 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_ratelimit.decorators import ratelimit
 
+from accounts.login_limits import login_check
 from accounts.models import NOTICE_VERSION
 from accounts.services import notice_acknowledge
 
@@ -43,15 +44,33 @@ def notice(request: HttpRequest) -> HttpResponse:
         "acknowledged": not request.user.needs_notice,
         "retention": settings.NOTICE_RETENTION,
         "contact": settings.NOTICE_CONTACT,
-    }
+    } | _provider_for_notice()
     return render(request, "accounts/notice.html", context)
 
 
-@method_decorator(ratelimit(key="ip", rate="20/m", method="POST"), name="post")
-@method_decorator(ratelimit(key="post:username", rate="10/m", method="POST"), name="post")
+def _provider_for_notice() -> dict[str, str]:
+    """Where replies come from, as the notice must tell it truly for this installation.
+
+    Without a key the offline demo writes the replies and nothing leaves the server; with a key,
+    the conversation goes to Anthropic, or to the gateway ANTHROPIC_BASE_URL names.
+    """
+    if not settings.ANTHROPIC_API_KEY:
+        return {"provider": "demo", "provider_host": ""}
+    if settings.ANTHROPIC_BASE_URL:
+        host = urlsplit(settings.ANTHROPIC_BASE_URL).hostname or settings.ANTHROPIC_BASE_URL
+        return {"provider": "gateway", "provider_host": host}
+    return {"provider": "anthropic", "provider_host": ""}
+
+
 class LoginView(auth_views.LoginView):
+    """Failed attempts are limited (accounts.login_limits); a whole class may log in at once."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        login_check(request, request.POST.get("username", ""))
+        return super().post(request, *args, **kwargs)
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):

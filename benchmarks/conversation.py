@@ -58,7 +58,7 @@ def new_session(username: str, model: str):
     teacher, _ = User.objects.get_or_create(username="bench-teacher", defaults={"role": "teacher"})
     student, _ = User.objects.get_or_create(username=username)
     card = cards_parse(CARD.read_text(), source=CARD.name)
-    client = clients_import(cards=card, owner=teacher, publish=True)[0]
+    client = clients_import(cards=card, owner=teacher, publish=True, on_existing="copy").created[0]
     return student, session_start(
         student=student, client=client, model=model, prompt_version="bench"
     )

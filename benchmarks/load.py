@@ -135,7 +135,7 @@ def make_students(count: int, prefix: str) -> list[Student]:
 
     teacher = User.objects.create(username=f"{prefix}-teacher", role="teacher")
     card = cards_parse(CARD.read_text(), source=CARD.name)
-    client = clients_import(cards=card, owner=teacher, publish=True)[0]
+    client = clients_import(cards=card, owner=teacher, publish=True, on_existing="copy").created[0]
     students = []
     for number in range(count):
         user = User.objects.create(username=f"{prefix}-{number}")

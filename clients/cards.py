@@ -15,6 +15,10 @@ from clients.models import ClientProfile, CommunicationStyle, Difficulty
 CARD_FORMAT = "client-card/v1"
 SHORT = 200
 LONG = 5000
+# One import at most: a file this large and this many cards (docs/teaching.md). A teacher's whole
+# "Export all cards" fits many times over; 22,000 drafts from one file does not.
+IMPORT_MAX_BYTES = 1_000_000
+IMPORT_MAX_CARDS = 200
 
 ShortText = Annotated[str, Field(max_length=SHORT)]
 LongText = Annotated[str, Field(max_length=LONG)]
@@ -98,12 +102,19 @@ def card_validate(data: Any, *, source: str = "card") -> dict[str, Any]:
 
 
 def cards_parse(text: str, *, source: str) -> list[dict[str, Any]]:
-    """Parse a file's text: one card, or a JSON list of cards."""
+    """Parse a file's text: one card, or a JSON list of at most IMPORT_MAX_CARDS cards."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise CardError(f"{source}: not valid JSON ({error.msg} at line {error.lineno}).") from None
+    except RecursionError:  # brackets nested thousands deep: Python's parser gives up
+        raise CardError(f"{source}: not a client card file (nested far too deeply).") from None
     items = data if isinstance(data, list) else [data]
+    if len(items) > IMPORT_MAX_CARDS:
+        raise CardError(
+            f"{source}: {len(items)} cards is more than one import takes "
+            f"({IMPORT_MAX_CARDS}); split the file."
+        )
     return [
         card_validate(item, source=f"{source}[{index}]" if isinstance(data, list) else source)
         for index, item in enumerate(items)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from clients.cards import LONG, SHORT, ClientCard
 from clients.models import CommunicationStyle, Difficulty
+from clients.selectors import SORTS
 
 LIST_FIELDS = ("core_beliefs", "learning_objectives", "content_warnings")
 MAX_LIST_ITEMS = 30
@@ -35,7 +36,8 @@ GROUPS = (
     ),
     Group(
         "Clinical picture",
-        "Patient-Ψ's cognitive model: history, beliefs and coping, acted out rather than told.",
+        "What brought them here and what lies underneath: their story, the beliefs they live "
+        "by and how they cope. The client shows these in how they talk; they never recite them.",
         (
             "presenting_problem",
             "background_history",
@@ -48,7 +50,8 @@ GROUPS = (
     ),
     Group(
         "How they talk",
-        "Style and resistance are enforced in code on every turn, not left to the model.",
+        "How they speak and how hard they are to reach. Rapport holds the client to these on "
+        "every reply.",
         ("communication_style", "resistance_level", "opening_statement", "difficulty"),
     ),
     Group(
@@ -200,22 +203,29 @@ class ClientForm(forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
+        # Check the card even when a field already failed its own conversion (an age that is
+        # not a number), so every problem is listed after one save, not revealed in stages.
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        data = {name: cleaned.get(name) for name in self.fields}
+        already_wrong = set(self.errors)
+        data = {name: cleaned.get(name) for name in self.fields if name not in already_wrong}
         for name in LIST_FIELDS:
-            data[name] = _split_lines(data[name] or "")
+            if name in data:
+                data[name] = _split_lines(data[name] or "")
         for name in ("communication_style", "difficulty"):
-            data[name] = data[name] or None
+            if name in data:
+                data[name] = data[name] or None
         data = {name: value for name, value in data.items() if value is not None}
         try:
             card = ClientCard.model_validate(data)
         except ValidationError as error:
             for item in error.errors():
                 field = str(item["loc"][0]) if item["loc"] else None
+                if field in already_wrong:
+                    continue
                 target = field if field in self.fields else None
                 self.add_error(target, _message(self, item))
+            return cleaned
+        if already_wrong:
             return cleaned
         self.card = card.model_dump(exclude={"format"})
         return cleaned
@@ -259,3 +269,15 @@ def _range_of(item: dict[str, Any]) -> str:
     if low is None:
         return item["msg"].lower()
     return f"must be between {low} and {high}"
+
+
+class ClientListForm(forms.Form):
+    """Search and sort on the teacher's client list (GET)."""
+
+    q = forms.CharField(label="Search", required=False, max_length=SHORT, strip=True)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(value, label) for value, label, _ in SORTS],
+    )
+    archived = forms.BooleanField(required=False, widget=forms.HiddenInput)

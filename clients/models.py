@@ -22,6 +22,12 @@ class Difficulty(models.TextChoices):
     ADVANCED = "advanced", "Advanced"
 
 
+class ClientQuerySet(models.QuerySet):
+    def open_to_students(self) -> "ClientQuerySet":
+        """What students may see and start: published and not archived."""
+        return self.filter(is_published=True, archived_at__isnull=True)
+
+
 class ClientProfile(models.Model):
     """A simulated client as a teacher wrote it. Field names follow client card v1."""
 
@@ -30,6 +36,8 @@ class ClientProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_profiles"
     )
     is_published = models.BooleanField(default=False)
+    # Archived: off the teacher's list and out of students' sight; its sessions stay as they were.
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,6 +73,8 @@ class ClientProfile(models.Model):
     )
     content_warnings = models.JSONField(default=list, blank=True)
     teacher_notes = models.TextField(blank=True)
+
+    objects = ClientQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

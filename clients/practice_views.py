@@ -28,7 +28,7 @@ STUDENT_FIELDS = (
 
 
 def published_clients():
-    return ClientProfile.objects.filter(is_published=True).only(*STUDENT_FIELDS)
+    return ClientProfile.objects.open_to_students().only(*STUDENT_FIELDS)
 
 
 def active_sessions_by_client(user) -> dict[uuid.UUID, PracticeSession]:

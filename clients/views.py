@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -14,13 +14,23 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import teacher_required
-from clients.cards import CardError, card_from_client, cards_parse
-from clients.forms import ClientForm
+from clients.cards import (
+    IMPORT_MAX_BYTES,
+    IMPORT_MAX_CARDS,
+    CardError,
+    card_from_client,
+    cards_parse,
+)
+from clients.forms import ClientForm, ClientListForm
 from clients.models import ClientProfile
 from clients.prompts import system_prompt
+from clients.selectors import SORTS, teacher_client_counts, teacher_clients
 from clients.services import (
+    ImportNeedsChoice,
+    OnExisting,
     client_create,
     client_duplicate,
+    client_set_archived,
     client_set_published,
     client_update,
     clients_import,
@@ -29,7 +39,6 @@ from clients.services import (
 from conversations.engine import TurnRefused, end_session, history_for_page, provider_is_demo
 from sessions_app.models import PracticeSession
 
-IMPORT_MAX_BYTES = 1_000_000
 PREVIEW_LINE = "Hi, thanks for coming in today. What would you like to talk about?"
 PREVIEW_LINE_KEY = "preview-line-{session_id}"
 
@@ -50,17 +59,24 @@ def _get_preview_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> Pra
 
 @teacher_required
 def teacher_home(request: HttpRequest) -> HttpResponse:
-    clients = (
-        ClientProfile.objects.filter(owner=request.user)
-        .annotate(
-            student_sessions=Count(
-                "practice_sessions",
-                filter=Q(practice_sessions__kind=PracticeSession.Kind.PRACTICE),
-            )
-        )
-        .order_by("name")
+    """The teacher's clients: searchable, sortable; archived ones on a list of their own."""
+    form = ClientListForm(request.GET or None)
+    options = form.cleaned_data if form.is_valid() else {}
+    archived = bool(options.get("archived"))
+    clients = teacher_clients(
+        owner=request.user,
+        search=options.get("q", ""),
+        sort=options.get("sort") or SORTS[0][0],
+        archived=archived,
     )
-    return render(request, "clients/teacher_home.html", {"clients": clients})
+    context = {
+        "clients": clients,
+        "form": form,
+        "archived": archived,
+        "searching": bool(options.get("q")),
+        "counts": teacher_client_counts(owner=request.user),
+    }
+    return render(request, "clients/teacher_home.html", context)
 
 
 # --- Writing clients ----------------------------------------------------------------------------
@@ -110,6 +126,27 @@ def client_unpublish(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse
 
 @require_POST
 @teacher_required
+def client_archive(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = client_set_archived(client=_get_client_for_teacher(request, client_id), archived=True)
+    messages.success(
+        request,
+        f"{client.name} is archived: students no longer see them; their sessions are kept. "
+        "Find them under Archived.",
+    )
+    return redirect("clients:teacher_home")
+
+
+@require_POST
+@teacher_required
+def client_unarchive(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client = client_set_archived(client=_get_client_for_teacher(request, client_id), archived=False)
+    state = "published: students see them again" if client.is_published else "a draft"
+    messages.success(request, f"{client.name} is back on your list, {state}.")
+    return redirect("clients:teacher_home")
+
+
+@require_POST
+@teacher_required
 def client_copy(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     copy = client_duplicate(client=_get_client_for_teacher(request, client_id), owner=request.user)
     messages.success(request, f"{copy.name} was created as a draft.")
@@ -146,27 +183,43 @@ def clients_export(request: HttpRequest) -> HttpResponse:
 @teacher_required
 @ratelimit(key="user", rate="20/m", method="POST")
 def clients_import_page(request: HttpRequest) -> HttpResponse:
-    error = ""
+    error, clashes = "", False
+    on_existing = request.POST.get("on_existing") or None
     if request.method == "POST":
-        upload = request.FILES.get("cards")
-        if upload is None:
-            error = "Choose a JSON file of client cards to import."
-        elif upload.size > IMPORT_MAX_BYTES:
-            error = f"{upload.name}: the file is larger than 1 MB."
+        try:
+            cards = _cards_from_upload(request.FILES.get("cards"))
+            result = clients_import(cards=cards, owner=request.user, on_existing=on_existing)
+        except CardError as refused:
+            error = str(refused)
+        except ImportNeedsChoice as refused:
+            error, clashes = f"{refused} Choose below, then choose the file again.", True
         else:
-            try:
-                text = upload.read().decode("utf-8")
-                cards = cards_parse(text, source=upload.name)
-            except UnicodeDecodeError:
-                error = f"{upload.name}: the file is not UTF-8 text."
-            except CardError as refused:
-                error = str(refused)
-            else:
-                created = clients_import(cards=cards, owner=request.user)
-                names = ", ".join(client.name for client in created)
-                messages.success(request, f"Imported as drafts: {names}.")
-                return redirect("clients:teacher_home")
-    return render(request, "clients/import.html", {"error": error}, status=400 if error else 200)
+            messages.success(request, result.summary())
+            return redirect("clients:teacher_home")
+    context = {
+        "error": error,
+        "clashes": clashes,
+        "choices": OnExisting.choices,
+        "chosen": on_existing,
+        "max_cards": IMPORT_MAX_CARDS,
+        "max_megabytes": IMPORT_MAX_BYTES // 1_000_000,
+    }
+    return render(request, "clients/import.html", context, status=400 if error else 200)
+
+
+def _cards_from_upload(upload: UploadedFile | None) -> list[dict]:
+    """The validated cards of an uploaded file, or CardError saying plainly what is wrong."""
+    if upload is None:
+        raise CardError("Choose a JSON file of client cards to import.")
+    if upload.size > IMPORT_MAX_BYTES:
+        raise CardError(
+            f"{upload.name}: the file is larger than {IMPORT_MAX_BYTES // 1_000_000} MB."
+        )
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise CardError(f"{upload.name}: the file is not UTF-8 text.") from None
+    return cards_parse(text, source=upload.name)
 
 
 # --- Preview ------------------------------------------------------------------------------------

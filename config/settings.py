@@ -25,7 +25,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "accounts.admin_site.RapportAdminConfig",  # django.contrib.admin, branded and limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -235,6 +235,13 @@ CONTENT_SECURITY_POLICY = {
 }
 RATELIMIT_VIEW = "accounts.views.rate_limited"
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None
+# Failed logins (site and admin share them; accounts/login_limits.py). Successes never count,
+# so a class behind one address logs in together.
+LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS = env_int(
+    "LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", 10, minimum=1
+)  # a minute
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 50, minimum=1)  # an hour
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 100, minimum=1)  # a minute
 
 # --- Internationalisation, time -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -255,6 +262,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (favicon.ico), served there by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "public"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -316,6 +325,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refusals_on_one_line": {"()": "config.logging_filters.RefusalsOnOneLine"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         # Unhandled errors become ErrorEvents for /monitor/errors/, written on a thread of its own.
@@ -323,7 +333,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django.request": {"handlers": ["error_events"]},
+        "django.request": {"handlers": ["error_events"], "filters": ["refusals_on_one_line"]},
         "conversations": {"handlers": ["error_events"]},
         "config.middleware": {"handlers": ["error_events"]},
         "httpx": {"level": "WARNING"},

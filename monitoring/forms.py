@@ -88,6 +88,15 @@ class TeacherFeedbackForm(forms.ModelForm):
             "feature_requests": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A model field with choices gives its form field a "---------" blank choice; as a radio
+        # that is an option a teacher could pick, and the one checked at first. A score is
+        # required: offer 1 to 5 only, none checked.
+        for name in ("overall_impression", "client_quality"):
+            field = self.fields[name]
+            field.choices = [(value, label) for value, label in field.choices if value != ""]
+
 
 class PilotForm(DateRangeForm):
     include_tests = forms.BooleanField(required=False, label="Include teacher test conversations")

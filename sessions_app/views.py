@@ -41,7 +41,7 @@ def _startable_client(request: HttpRequest, client_id: uuid.UUID) -> tuple[Clien
         client = get_object_or_404(ClientProfile, pk=client_id, owner=user)
         return client, PracticeSession.Kind.TEACHER_TEST
     if user.is_student:
-        client = get_object_or_404(ClientProfile, pk=client_id, is_published=True)
+        client = get_object_or_404(ClientProfile.objects.open_to_students(), pk=client_id)
         return client, PracticeSession.Kind.PRACTICE
     raise Http404
 

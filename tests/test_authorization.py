@@ -491,6 +491,11 @@ TEACHER_CASES = [
     Case("clients:publish", "POST", client_owner(TEACH_HOME), draft_client),
     Case("clients:unpublish", "GET", everyone(NOT_ALLOWED), published_client),
     Case("clients:unpublish", "POST", client_owner(TEACH_HOME), published_client),
+    # On the draft (never the published client the student cases use), archived then back.
+    Case("clients:archive", "GET", everyone(NOT_ALLOWED), draft_client),
+    Case("clients:archive", "POST", client_owner(TEACH_HOME), draft_client),
+    Case("clients:unarchive", "GET", everyone(NOT_ALLOWED), draft_client),
+    Case("clients:unarchive", "POST", client_owner(TEACH_HOME), draft_client),
     Case("clients:duplicate", "GET", everyone(NOT_ALLOWED), published_client),
     Case(
         "clients:duplicate",

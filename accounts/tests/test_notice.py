@@ -58,6 +58,7 @@ def test_logout_healthz_and_static_stay_reachable(client, newcomer):
     assert client.post(reverse("accounts:logout")).url == reverse("accounts:login")
 
 
+@override_settings(ANTHROPIC_API_KEY="sk-test", ANTHROPIC_BASE_URL=None)
 def test_the_notice_says_what_is_recorded_and_who_reads_it(client, newcomer):
     client.force_login(newcomer)
     response = client.get(NOTICE)
@@ -124,3 +125,27 @@ async def test_async_views_are_guarded_too(async_client, newcomer, practice_sess
     response = await async_client.post(f"/sessions/{practice_session.id}/end/")
     assert response.status_code == 302
     assert response.url == NOTICE
+
+
+@override_settings(ANTHROPIC_API_KEY="")
+def test_in_demo_mode_the_notice_says_messages_stay_on_the_server(client, newcomer):
+    client.force_login(newcomer)
+    page = client.get(NOTICE).content.decode()
+    assert "your messages stay on this server: they are not sent to any AI provider" in page
+    assert "sent to the AI provider (Anthropic)" not in page
+    assert "simulated by an AI model (Claude" not in page
+
+
+@override_settings(ANTHROPIC_API_KEY="sk-test", ANTHROPIC_BASE_URL=None)
+def test_with_a_key_the_notice_says_messages_go_to_anthropic(client, newcomer):
+    client.force_login(newcomer)
+    page = client.get(NOTICE).content.decode()
+    assert "the conversation so far is sent to the AI provider (Anthropic)" in page
+    assert "stay on this server" not in page
+
+
+@override_settings(ANTHROPIC_API_KEY="sk-test", ANTHROPIC_BASE_URL="https://llm.example.edu/v1")
+def test_behind_a_gateway_the_notice_names_the_gateway(client, newcomer):
+    client.force_login(newcomer)
+    page = client.get(NOTICE).content.decode()
+    assert "the AI service your institution has set up (llm.example.edu)" in page

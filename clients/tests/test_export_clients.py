@@ -42,7 +42,9 @@ def test_all_cards_round_trip_in_one_list(teacher, tmp_path):
     originals = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
     assert exported == sorted(originals, key=lambda card: card["name"])
     assert f"Exported {len(paths)} client(s)" in err.getvalue()
-    call_command("import_clients", str(output), "--owner", "tea", stdout=StringIO())
+    call_command(
+        "import_clients", str(output), "--owner", "tea", "--existing", "copy", stdout=StringIO()
+    )
     assert ClientProfile.objects.count() == 2 * len(paths)
 
 

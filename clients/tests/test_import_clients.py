@@ -133,9 +133,32 @@ def test_a_nul_byte_in_raw_text_is_refused(tmp_path, teacher):
     assert "raw.json" in _refused(path, "--owner", "tea")
 
 
-def test_importing_twice_makes_two_clients(tmp_path, db):
+def test_importing_twice_asks_what_to_do_with_names_the_teacher_has(tmp_path, db):
     make_user("tea", "teacher")
     path = _file(tmp_path, "maya.json", GOOD)
     _import(path, "--owner", "tea")
-    _import(path, "--owner", "tea")
-    assert ClientProfile.objects.filter(name="Maya Torres").count() == 2
+    with pytest.raises(CommandError, match="already has Maya Torres: say --existing"):
+        _import(path, "--owner", "tea")
+    assert ClientProfile.objects.filter(name="Maya Torres").count() == 1
+    _import(path, "--owner", "tea", "--existing", "copy")
+    assert sorted(ClientProfile.objects.values_list("name", flat=True)) == [
+        "Maya Torres",
+        "Maya Torres (2)",
+    ]
+
+
+def test_a_file_of_nested_brackets_is_refused_in_a_sentence_not_a_traceback(tmp_path, teacher):
+    path = _file(tmp_path, "brackets.json", "[" * 200_000 + "]" * 200_000)
+    message = _refused(path, "--owner", "tea")
+    assert "brackets.json: not a client card file (nested far too deeply)." in message
+
+
+def test_more_cards_than_one_import_takes_are_refused(tmp_path, teacher):
+    cards = [{"name": f"Client {n}", "presenting_problem": "x"} for n in range(201)]
+    path = _file(tmp_path, "many.json", cards)
+    assert "201 cards is more than one import takes (200)" in _refused(path, "--owner", "tea")
+
+
+def test_a_file_over_one_megabyte_is_refused(tmp_path, teacher):
+    path = _file(tmp_path, "big.json", " " * 1_000_001)
+    assert "big.json: the file is larger than 1 MB." in _refused(path, "--owner", "tea")

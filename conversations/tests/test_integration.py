@@ -58,7 +58,7 @@ def session_for(card_path: Path):
     student = make_user(f"student-{uuid.uuid4().hex[:6]}")
     client = clients_import(
         cards=cards_parse(card_path.read_text(), source=card_path.name), owner=teacher
-    )[0]
+    ).created[0]
     return session_start(student=student, client=client, prompt_version="test")
 
 

@@ -39,7 +39,8 @@ def _create_client(page: Page, app_server: LiveServer, name: str) -> None:
 
     # Saving an empty form names the missing fields.
     page.get_by_role("button", name="Save client").click()
-    summary = page.locator("#error-summary")
+    summary = page.locator("#form-errors")
+    expect(summary).to_be_focused()  # forms.js: keyboard and screen-reader users start there
     expect(summary).to_contain_text("Name is required.")
     expect(summary).to_contain_text("Presenting problem is required.")
     assert_accessible(page)

@@ -1,4 +1,5 @@
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             return
         if mode is None:
             raise CommandError("Say --mode pseudonymise (keep sessions) or --mode remove.")
-        if not yes and input(f"{mode} {username}? Type the username to confirm: ") != username:
+        if not yes and not _confirmed(
+            f"{mode} {username}? Type the username to confirm: ", username
+        ):
             raise CommandError("Not confirmed; nothing changed.")
         if mode == "pseudonymise":
             user_pseudonymise(user=user)
@@ -39,3 +42,17 @@ class Command(BaseCommand):
         except DataCareError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Removed {username} and their sessions ({rows} rows).")
+
+
+def _confirmed(question: str, username: str) -> bool:
+    """Ask on the terminal; with none (cron, a pipe) refuse plainly rather than die on EOF."""
+    if not sys.stdin or not sys.stdin.isatty():
+        raise CommandError(
+            "Nothing changed: there is no terminal to confirm on. Add --yes to delete without "
+            "asking.",
+            returncode=2,
+        )
+    try:
+        return input(question) == username
+    except EOFError:
+        return False

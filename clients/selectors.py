@@ -1,0 +1,45 @@
+"""Reads of clients for the teacher's pages."""
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import User
+from clients.models import ClientProfile
+from sessions_app.models import PracticeSession
+
+# (value, label, ordering). The first is the default.
+SORTS = [
+    ("name", "Name, A to Z", ("name", "id")),
+    ("changed", "Recently changed", ("-updated_at", "name")),
+    ("newest", "Newest first", ("-created_at", "name")),
+    ("sessions", "Most student sessions", ("-student_sessions", "name")),
+]
+ORDERINGS = {value: ordering for value, _, ordering in SORTS}
+
+
+def teacher_clients(
+    *, owner: User, search: str = "", sort: str = "name", archived: bool = False
+) -> QuerySet[ClientProfile]:
+    """The teacher's clients, archived or not, matching `search` (name, problem, occupation),
+    with their number of student sessions. One query."""
+    clients = ClientProfile.objects.filter(owner=owner, archived_at__isnull=not archived)
+    if search:
+        clients = clients.filter(
+            Q(name__icontains=search)
+            | Q(presenting_problem__icontains=search)
+            | Q(occupation__icontains=search)
+        )
+    return clients.annotate(
+        student_sessions=Count(
+            "practice_sessions",
+            filter=Q(practice_sessions__kind=PracticeSession.Kind.PRACTICE),
+        )
+    ).order_by(*ORDERINGS.get(sort, ORDERINGS["name"]))
+
+
+def teacher_client_counts(*, owner: User) -> dict[str, int]:
+    """How many clients the teacher has on the list and in the archive. One query."""
+    counts = ClientProfile.objects.filter(owner=owner).aggregate(
+        current=Count("id", filter=Q(archived_at__isnull=True)),
+        archived=Count("id", filter=Q(archived_at__isnull=False)),
+    )
+    return {"current": counts["current"], "archived": counts["archived"]}
