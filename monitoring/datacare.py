@@ -8,8 +8,10 @@ relations, so a new model that points at a session is deleted with it, not left 
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -244,9 +246,46 @@ def user_export(*, user: User) -> dict[str, Any]:
     }
 
 
+REMOVED_USER = "(removed user)"
+
+
+def _admin_log_forget(username: str, replacement: str) -> int:
+    """Rewrite the admin log's object names that hold `username` (the user's own rows, and
+    their sessions' "Client with username (date)"). Returns rows changed."""
+    from django.contrib.admin.models import LogEntry
+
+    word = re.compile(rf"(?<![\w.@+-]){re.escape(username)}(?![\w.@+-])")
+    entries = list(LogEntry.objects.filter(object_repr__contains=username))
+    changed = [entry for entry in entries if word.search(entry.object_repr)]
+    for entry in changed:
+        entry.object_repr = word.sub(replacement, entry.object_repr)[:200]
+    LogEntry.objects.bulk_update(changed, ["object_repr"])
+    return len(changed)
+
+
+def _login_sessions_delete(user: User) -> int:
+    """Delete the person's login sessions (database-backed sessions: Rapport's setting), which
+    otherwise keep their user id until they expire."""
+    from django.contrib.sessions.models import Session
+
+    theirs = [
+        session.pk
+        for session in Session.objects.iterator(chunk_size=500)
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=theirs).delete()
+    return len(theirs)
+
+
+def _forget(user: User, username: str, replacement: str) -> None:
+    _admin_log_forget(username, replacement)
+    _login_sessions_delete(user)
+
+
 def user_pseudonymise(*, user: User) -> User:
     """Keep the sessions, for the pilot's numbers, under a name that identifies no one."""
     with transaction.atomic():
+        old_username = user.username
         user.username = pseudonym(user.pk)
         user.first_name = user.last_name = user.email = ""
         user.is_active = False
@@ -257,6 +296,7 @@ def user_pseudonymise(*, user: User) -> User:
         from monitoring.models import ErrorEvent
 
         ErrorEvent.objects.filter(user=user).update(user=None)
+        _forget(user, old_username, user.username)
     return user
 
 
@@ -269,6 +309,7 @@ def user_remove(*, user: User) -> int:
             "pseudonymise this user instead."
         )
     with transaction.atomic():
+        _forget(user, user.username, REMOVED_USER)
         deleted = sessions_delete(sessions=PracticeSession.objects.filter(student=user))
         count, _ = User.objects.filter(pk=user.pk).delete()
     return deleted + count

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import User
-from conftest import make_client
+from conftest import make_client, make_user
 from conversations.models import Message
 from monitoring.exports import pseudonym
 from monitoring.models import ErrorEvent
@@ -212,3 +212,44 @@ def test_staff_download_the_full_record_under_a_name_that_says_so(client, staff,
 def test_only_staff_download_user_data(client, teacher, student):
     client.force_login(teacher)
     assert client.get(f"/monitor/users/{student.pk}/data.json").status_code == 403
+
+
+def _residue(username: str) -> tuple[list[str], int]:
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.sessions.models import Session
+
+    reprs = [r for r in LogEntry.objects.values_list("object_repr", flat=True) if username in r]
+    logins = sum(1 for s in Session.objects.all() if "_auth_user_id" in s.get_decoded())
+    return reprs, logins
+
+
+def _leave_traces(client, staff, person, session) -> None:
+    """What staff's admin work (a change to the account and to a session) and the person's own
+    login leave behind."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    for obj in (person, session):
+        LogEntry.objects.create(
+            user=staff,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj),
+            action_flag=CHANGE,
+        )
+    client.force_login(person)
+
+
+@pytest.mark.parametrize("mode", ["pseudonymise", "remove"])
+def test_after_deleting_a_person_no_trace_of_their_username_remains(
+    client, staff, teacher, client_profile, mode
+):
+    person = make_user("alice-walker")
+    session = _full_session(person, client_profile, teacher, ended_days_ago=1)
+    _leave_traces(client, staff, person, session)
+    reprs, logins = _residue("alice-walker")
+    assert len(reprs) == 2 and logins == 1
+
+    call_command("user_data", "delete", "alice-walker", "--mode", mode, "--yes", stdout=StringIO())
+
+    assert _residue("alice-walker") == ([], 0)
