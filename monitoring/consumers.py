@@ -9,6 +9,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from accounts.sockets import ClosedOnSignOut
 from monitoring import live
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_STAFF = 4403
 
 
-class DashboardConsumer(AsyncWebsocketConsumer):
+class DashboardConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
     joined = False
     ticker: asyncio.Task | None = None
 
@@ -32,6 +33,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_STAFF)
             return
         await self.channel_layer.group_add(live.GROUP, self.channel_name)
+        await self.join_sign_out_groups()
         self.joined = True
         await self.send(text_data=await database_sync_to_async(live.live_html)(oob=True))
         self.ticker = asyncio.create_task(self._tick())
@@ -51,6 +53,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
                 await self.ticker
         if self.joined:
             await self.channel_layer.group_discard(live.GROUP, self.channel_name)
+        await self.leave_sign_out_groups()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """The dashboard only listens."""
