@@ -48,12 +48,13 @@ def _parse_user_rows(lines: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
         if None in row:
             raise UserImportError(f"Line {line_number}: more values than there are columns.")
         username = (row.get("username") or "").strip()
-        role = (row.get("role") or User.Role.STUDENT).strip()
+        typed_role = (row.get("role") or User.Role.STUDENT).strip()
+        role = typed_role.lower()  # "Student" and "student" are one role: spreadsheets capitalise
         if not username:
             raise UserImportError(f"Line {line_number}: username is empty.")
         if role not in User.Role.values:
             raise UserImportError(
-                f"Line {line_number}: role must be student or teacher, not {role!r}."
+                f"Line {line_number}: role must be student or teacher, not {typed_role!r}."
             )
         fields = {key: (row.get(key) or "").strip() for key in USER_CSV_COLUMNS} | {"role": role}
         rows.append((line_number, fields))

@@ -296,8 +296,10 @@ LIMIT_GLOBAL_REQUESTS_PER_MINUTE = env_int("LIMIT_GLOBAL_REQUESTS_PER_MINUTE", 1
 LIMIT_GLOBAL_TOKENS_PER_MINUTE = env_int("LIMIT_GLOBAL_TOKENS_PER_MINUTE", 2_000_000, minimum=1)
 LIMIT_SESSION_COST_USD = env_decimal("LIMIT_SESSION_COST_USD", "0.05")
 MESSAGE_MAX_CHARS = 4000
-# Frames one socket may send per second before it gets "too_fast" errors (a flood guard).
+# Flood guards, shared through the cache: frames one user may send per second over all their
+# sockets before they get "too_fast" errors, and how many sockets one user may hold open.
 SOCKET_FRAMES_PER_SECOND = env_int("SOCKET_FRAMES_PER_SECOND", 10, minimum=1)
+SOCKETS_PER_USER = env_int("SOCKETS_PER_USER", 3, minimum=1)
 
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120, minimum=1)
 # The first-login notice (accounts): how long transcripts are kept, and whom to ask.

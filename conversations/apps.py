@@ -9,3 +9,4 @@ class ConversationsConfig(AppConfig):
 
         # A model we cannot price would make every cost wrong: refuse to start instead.
         check_model_configured()
+        import config.websocket  # noqa: F401  (registers its deploy check)

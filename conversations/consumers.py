@@ -6,24 +6,34 @@ subprotocol get the JSON events themselves. Same engine, two renderers.
 
 import json
 import logging
-import time
 import uuid
+from functools import partial
 
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import OperationalError
 
+from accounts.sockets import ClosedOnSignOut
 from config.middleware import BUSY, BUSY_KIND, is_pool_timeout
-from conversations import engine
+from conversations import engine, limits
 from conversations.frames import frame_parse
 from conversations.renderers import render_event, render_history
+from monitoring.models import ErrorEvent
+from monitoring.services import error_repeat_note, error_repeat_store
 from sessions_app.models import PracticeSession
 
 JSON_SUBPROTOCOL = "rapport.v1.json"
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_YOURS = 4403
 CLOSE_NO_SUCH_SESSION = 4404
+CLOSE_TOO_MANY_SOCKETS = 4429
+TOO_MANY_SOCKETS = (
+    "Rapport is open in too many tabs or windows. Close one of them, then reload this page."
+)
+TOO_FAST = "Too many messages at once. Wait a moment."
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +52,21 @@ def session_publisher(session_id: uuid.UUID) -> engine.Publish:
     return publish
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+def _frame_check(user_id: int) -> tuple[bool, tuple[int, int | None] | None]:
+    """Whether the frame may go on; for a refused one, what to write for staff (if anything)."""
+    if limits.frame_allowed(user_id=user_id):
+        return True, None
+    return False, error_repeat_note(kind="socket.too_fast", user_id=user_id)
+
+
+# The cache is shared (Redis in production): its calls go to a worker thread, never the event
+# loop, and not to the one thread that serves the database either.
+_in_worker = partial(sync_to_async, thread_sensitive=False)
+
+
+class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
     group = ""
+    counted = False
 
     async def connect(self) -> None:
         self.json_mode = JSON_SUBPROTOCOL in self.scope.get("subprotocols", [])
@@ -57,10 +80,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = session.student_id
         self.can_see_costs = self.scope["user"].is_teacher or self.scope["user"].is_staff
         self.client_name = session.client_snapshot.get("name", "The client")
-        self.frame_times: list[float] = []
+        if not await _in_worker(limits.socket_open)(user_id=self.user_id):
+            await self._refuse_socket()
+            return
+        self.counted = True
         self.group = session_group(session.pk)
         self._publish = session_publisher(session.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_sign_out_groups()
         await self._send_history()
 
     async def _owned_session(self) -> tuple[PracticeSession | None, int]:
@@ -75,16 +102,45 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return None, CLOSE_NOT_YOURS
         return session, 0
 
+    async def _refuse_socket(self) -> None:
+        """One socket too many for this user: say so, record it for staff (counted), close."""
+        await self._send_event(
+            {"type": "error", "code": "too_many_sockets", "message": TOO_MANY_SOCKETS}
+        )
+        await self._record_repeat(
+            await _in_worker(error_repeat_note)(kind="socket.too_many", user_id=self.user_id),
+            kind="socket.too_many",
+            message=f"A user tried to open more than {settings.SOCKETS_PER_USER} sockets.",
+        )
+        await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+
+    async def _record_repeat(self, noted, *, kind: str, message: str) -> None:
+        if noted is None:
+            return
+        count, event_id = noted
+        await database_sync_to_async(error_repeat_store)(
+            kind=kind,
+            severity=ErrorEvent.Severity.WARNING,
+            message=message,
+            user_id=self.user_id,
+            session_id=self.session_id,
+            count=count,
+            event_id=event_id,
+        )
+
     async def disconnect(self, code: int) -> None:
         # A reply in progress is not cancelled: it runs to its end and is stored.
+        if self.counted:
+            await _in_worker(limits.socket_closed)(user_id=self.user_id)
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_sign_out_groups()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.group:  # closed for auth in connect; frames sent before the close are dropped
             return
         try:
-            self._limit_frame_rate()
+            await self._limit_frame_rate()
             frame = frame_parse(text_data, bytes_data)
             await self._dispatch(frame)
         except engine.TurnRefused as refused:
@@ -101,11 +157,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
             await self._send_event({"type": "error", "code": "busy", "message": BUSY})
 
-    def _limit_frame_rate(self) -> None:
-        now = time.monotonic()
-        self.frame_times = [t for t in self.frame_times if now - t < 1.0] + [now]
-        if len(self.frame_times) > settings.SOCKET_FRAMES_PER_SECOND:
-            raise engine.TurnRefused("too_fast", "Too many messages at once. Wait a moment.")
+    async def _limit_frame_rate(self) -> None:
+        allowed, noted = await _in_worker(_frame_check)(self.user_id)
+        if allowed:
+            return
+        await self._record_repeat(
+            noted,
+            kind="socket.too_fast",
+            message=f"A user sent more than {settings.SOCKET_FRAMES_PER_SECOND} frames a second.",
+        )
+        raise engine.TurnRefused("too_fast", TOO_FAST)
 
     async def _dispatch(self, frame) -> None:
         if frame.type == "student_message":

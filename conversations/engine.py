@@ -44,7 +44,7 @@ from conversations.services import (
     reply_lease_renew,
 )
 from monitoring.models import ErrorEvent
-from monitoring.services import error_record
+from monitoring.services import error_record, error_record_repeated
 from sessions_app.models import PracticeSession
 from sessions_app.services import SessionNotActive, session_end
 
@@ -55,6 +55,7 @@ COALESCE_SECONDS = 0.05
 PROVIDER_FAILED = "The client could not answer just now. Your message is saved; try again."
 INTERRUPTED = "The reply was cut off when the session ended."
 REFUSED = "The client could not answer that. Try again, or put it another way."
+SIGNED_OUT = "Your account is no longer active, so this message was not sent. Ask your teacher."
 TIME_UP = "Time is up: this session reached its time limit and has ended. It is saved."
 
 
@@ -123,8 +124,15 @@ HISTORY_FIELDS = (
 
 
 def _locked_session_and_history(session_id: UUID) -> tuple[PracticeSession, list]:
-    """Lock the session row (appends take turns on it), then read its messages in order."""
-    session = PracticeSession.objects.select_for_update().get(pk=session_id)
+    """Lock the session row (appends take turns on it), then read its messages in order.
+
+    The student's row comes in the same read, so every turn sees whether the account is still
+    active at no extra query; only the session row is locked."""
+    session = (
+        PracticeSession.objects.select_for_update(of=("self",))
+        .select_related("student")
+        .get(pk=session_id)
+    )
     history = list(
         Message.objects.filter(session_id=session_id)
         .order_by("sequence_number")
@@ -134,6 +142,8 @@ def _locked_session_and_history(session_id: UUID) -> tuple[PracticeSession, list
 
 
 def _refuse_unless_active(session: PracticeSession) -> None:
+    if not session.student.is_active:
+        raise TurnRefused("signed_out", SIGNED_OUT)
     if session.status != PracticeSession.Status.ACTIVE:
         raise TurnRefused("session_ended", "This session has ended. Start a new one to go on.")
     if session.time_is_up():
@@ -173,7 +183,7 @@ def _check_limits(session: PracticeSession, user_id: int) -> None:
 
 
 def _record_limit(refused: LimitRefused, session_id: UUID, user_id: int) -> None:
-    error_record(
+    error_record_repeated(
         kind=f"limit.{refused.code}",
         severity=ErrorEvent.Severity.WARNING,
         message=refused.message,

@@ -4,6 +4,7 @@ Checked before a student turn is stored, so a refused turn stores nothing and th
 text stays in the box. Counters are fixed windows (this minute, today), which is plenty here.
 """
 
+import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -74,3 +75,52 @@ def limits_record_tokens(*, user_id: int, tokens: int) -> None:
     if tokens:
         _count(_day_key(f"tokens:{user_id}"), tokens, DAY)
         _count(_minute_key("global-tokens"), tokens, MINUTE)
+
+
+# --- Sockets --------------------------------------------------------------------------------
+#
+# A flood guard across processes: how many sockets one user holds open, and how many frames they
+# send a second over all of them. The open-socket count lapses SOCKET_COUNT_SECONDS after the
+# user's last connect or frame, so sockets lost with a dead process stop counting soon after.
+
+SOCKET_COUNT_SECONDS = 15 * 60
+FRAME_WINDOW_TIMEOUT = 3
+
+
+def _sockets_key(user_id: int) -> str:
+    return f"limit:sockets:{user_id}"
+
+
+def socket_open(*, user_id: int) -> bool:
+    """Count one more open socket for the user; False (and not counted) over SOCKETS_PER_USER."""
+    key = _sockets_key(user_id)
+    if _count(key, 1, SOCKET_COUNT_SECONDS) > settings.SOCKETS_PER_USER:
+        _uncount(key)
+        return False
+    cache.touch(key, SOCKET_COUNT_SECONDS)
+    return True
+
+
+def socket_closed(*, user_id: int) -> None:
+    _uncount(_sockets_key(user_id))
+
+
+def _uncount(key: str) -> None:
+    try:
+        if cache.decr(key) < 0:
+            cache.set(key, 0, SOCKET_COUNT_SECONDS)
+    except ValueError:  # lapsed: nothing left to take back
+        pass
+
+
+def frame_allowed(*, user_id: int) -> bool:
+    """Count a frame from the user; False over SOCKET_FRAMES_PER_SECOND across their sockets.
+
+    A sliding window from two one-second counters: this second's, plus the last second's
+    weighted by how much of it still falls within the past second."""
+    now = time.time()
+    second = int(now)
+    current = _count(f"limit:frames:{user_id}:{second}", 1, FRAME_WINDOW_TIMEOUT)
+    previous = cache.get(f"limit:frames:{user_id}:{second - 1}") or 0
+    cache.touch(_sockets_key(user_id), SOCKET_COUNT_SECONDS)
+    return current + previous * (1 - (now - second)) <= settings.SOCKET_FRAMES_PER_SECOND

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 
+from config.admin_dates import BoundedDatesAdmin
 from monitoring.admin_exports import export_actions
 from monitoring.models import ErrorEvent, TeacherFeedback
 
 
 @admin.register(ErrorEvent)
-class ErrorEventAdmin(admin.ModelAdmin):
+class ErrorEventAdmin(BoundedDatesAdmin, admin.ModelAdmin):
     """Recorded by the code, read by staff; old events may be deleted."""
 
     list_display = ("created_at", "severity", "kind", "excerpt", "status_code", "user", "session")
@@ -41,7 +42,7 @@ class ErrorEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeacherFeedback)
-class TeacherFeedbackAdmin(admin.ModelAdmin):
+class TeacherFeedbackAdmin(BoundedDatesAdmin, admin.ModelAdmin):
     """Written by teachers through /feedback/; read (and exported) here."""
 
     list_display = ("created_at", "teacher", "overall_impression", "client_quality")

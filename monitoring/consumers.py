@@ -10,6 +10,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from accounts.sockets import ClosedOnSignOut
 from conversations.consumers import session_group
 from monitoring import live
 
@@ -32,7 +33,7 @@ async def _refuse(consumer: AsyncWebsocketConsumer) -> bool:
     return False
 
 
-class DashboardConsumer(AsyncWebsocketConsumer):
+class DashboardConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
     joined = False
     ticker: asyncio.Task | None = None
 
@@ -42,6 +43,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         if await _refuse(self):
             return
         await self.channel_layer.group_add(live.GROUP, self.channel_name)
+        await self.join_sign_out_groups()
         self.joined = True
         await self.send(text_data=await database_sync_to_async(live.live_html)(oob=True))
         self.ticker = asyncio.create_task(self._tick())
@@ -61,6 +63,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
                 await self.ticker
         if self.joined:
             await self.channel_layer.group_discard(live.GROUP, self.channel_name)
+        await self.leave_sign_out_groups()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """The dashboard only listens."""
@@ -69,7 +72,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
 
-class SessionLogConsumer(AsyncWebsocketConsumer):
+class SessionLogConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
     """The staff session log of one session, live: the same events the student's sockets get.
 
     Streamed text is appended as it comes (no database); every other event (a stored turn, a
@@ -89,11 +92,13 @@ class SessionLogConsumer(AsyncWebsocketConsumer):
             return
         self.group = session_group(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_sign_out_groups()
         await self._redraw()
 
     async def disconnect(self, code: int) -> None:
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_sign_out_groups()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Read-only: staff never speak in a student's session."""

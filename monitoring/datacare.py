@@ -8,14 +8,17 @@ relations, so a new model that points at a session is deleted with it, not left 
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from clients.practice_views import STUDENT_FIELDS
 from conversations.models import Message
 from monitoring.exports import pseudonym
 from sessions_app.models import PracticeSession
@@ -76,8 +79,10 @@ def _row(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any
     return data
 
 
-def user_export(*, user: User) -> dict[str, Any]:
-    """Everything Rapport holds about one person, as JSON-ready data."""
+def user_export_full(*, user: User) -> dict[str, Any]:
+    """Everything Rapport holds about one person, for staff only: it includes each session's
+    whole client card (hidden information, risk and teacher notes), the client's state and
+    unreleased reviews. Never hand it to the person: user_export is theirs."""
     from monitoring.models import ErrorEvent, TeacherFeedback
 
     sessions = []
@@ -96,7 +101,8 @@ def user_export(*, user: User) -> dict[str, Any]:
                     record[relation.get_accessor_name()] = _row(related, exclude=("session",))
         sessions.append(record)
     return {
-        "format": "rapport-user-export/v1",
+        "format": "rapport-staff-full-export/v1",
+        "warning": "For staff only. Not for the person: it holds teachers' private material.",
         "exported_at": timezone.now().isoformat(),
         "user": _row(user, exclude=("password",)),
         "sessions": sessions,
@@ -107,9 +113,182 @@ def user_export(*, user: User) -> dict[str, Any]:
     }
 
 
+# What a person's own export holds (docs/privacy.md lists the same): what they wrote, what they
+# were shown, and feedback released to them. Never the card's hidden information, risk notes,
+# core beliefs or teacher notes, the client's state, nor a review not yet released.
+PERSON_USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "role",
+    "is_active",
+    "date_joined",
+    "last_login",
+    "notice_version",
+    "notice_acknowledged_at",
+)
+PERSON_SESSION_FIELDS = ("id", "kind", "status", "started_at", "ended_at")
+PERSON_CARD_FIELDS = (
+    *(name for name in STUDENT_FIELDS if name != "id"),
+    "opening_statement",
+)
+PERSON_MESSAGE_FIELDS = ("sequence_number", "role", "content", "status", "timestamp")
+PERSON_REFLECTION_FIELDS = ("went_well", "was_hard", "do_differently", "updated_at")
+PERSON_FEEDBACK_FIELDS = (
+    "ease_of_use",
+    "learning_value",
+    "helped",
+    "confusing",
+    "suggestions",
+    "updated_at",
+)
+PERSON_TEACHER_FEEDBACK_FIELDS = (
+    "created_at",
+    "overall_impression",
+    "client_quality",
+    "what_worked",
+    "needs_improvement",
+    "feature_requests",
+)
+# Records that name the person and say so in a sentence meant for people: usage limits met,
+# and the support text shown. Server errors (tracebacks) are not theirs to read.
+PERSON_EVENT_KINDS = ("limit.", "safety.", "socket.")
+
+
+def _fields(instance: models.Model | None, names: tuple[str, ...]) -> dict[str, Any] | None:
+    if instance is None:
+        return None
+    row = _row(instance)
+    return {name: row[name] for name in names}
+
+
+def _one_to_one(model: type[models.Model], session: PracticeSession) -> models.Model | None:
+    return model._base_manager.filter(session=session).first()
+
+
+def _released_feedback(session: PracticeSession) -> dict[str, Any] | None:
+    from reviews.models import SessionReview
+
+    review = SessionReview.objects.filter(session=session, released_at__isnull=False).first()
+    if review is None:
+        return None
+    return {
+        "released_at": review.released_at.isoformat(),
+        "note": review.overall_note,
+        "comments": [
+            {"message_sequence_number": comment.message.sequence_number, "text": comment.text}
+            for comment in review.comments.select_related("message")
+        ],
+    }
+
+
+def _person_session(session: PracticeSession) -> dict[str, Any]:
+    from sessions_app.models import SessionFeedback, SessionReflection
+
+    record = _fields(session, PERSON_SESSION_FIELDS)
+    card = session.client_snapshot
+    record["client_card_shown"] = {name: card.get(name) for name in PERSON_CARD_FIELDS}
+    record["messages"] = [
+        _fields(message, PERSON_MESSAGE_FIELDS)
+        for message in Message.objects.filter(session=session).order_by("sequence_number")
+    ]
+    record["reflection"] = _fields(
+        _one_to_one(SessionReflection, session), PERSON_REFLECTION_FIELDS
+    )
+    record["feedback_on_rapport"] = _fields(
+        _one_to_one(SessionFeedback, session), PERSON_FEEDBACK_FIELDS
+    )
+    record["teacher_feedback_released"] = _released_feedback(session)
+    return record
+
+
+def _reviews_written(user: User) -> list[dict[str, Any]]:
+    from reviews.models import SessionReview
+
+    reviews = SessionReview.objects.filter(reviewer=user).prefetch_related("comments__message")
+    return [
+        {
+            "session_id": str(review.session_id),
+            "note": review.overall_note,
+            "released_at": review.released_at.isoformat() if review.released_at else None,
+            "comments": [
+                {"message_sequence_number": c.message.sequence_number, "text": c.text}
+                for c in review.comments.all()
+            ],
+        }
+        for review in reviews
+    ]
+
+
+def user_export(*, user: User) -> dict[str, Any]:
+    """One person's own data, for an access request: see PERSON_* above and docs/privacy.md."""
+    from monitoring.models import ErrorEvent, TeacherFeedback
+
+    kinds = Q()
+    for prefix in PERSON_EVENT_KINDS:
+        kinds |= Q(kind__startswith=prefix)
+    events = ErrorEvent.objects.filter(kinds, user=user).order_by("created_at")
+    return {
+        "format": "rapport-person-export/v1",
+        "exported_at": timezone.now().isoformat(),
+        "user": _fields(user, PERSON_USER_FIELDS),
+        "sessions": [
+            _person_session(session)
+            for session in PracticeSession.objects.filter(student=user).order_by("started_at")
+        ],
+        "reviews_written": _reviews_written(user),
+        "pilot_feedback": [
+            _fields(feedback, PERSON_TEACHER_FEEDBACK_FIELDS)
+            for feedback in TeacherFeedback.objects.filter(teacher=user)
+        ],
+        "notices": [
+            {"created_at": event.created_at.isoformat(), "kind": event.kind, "text": event.message}
+            for event in events
+        ],
+    }
+
+
+REMOVED_USER = "(removed user)"
+
+
+def _admin_log_forget(username: str, replacement: str) -> int:
+    """Rewrite the admin log's object names that hold `username` (the user's own rows, and
+    their sessions' "Client with username (date)"). Returns rows changed."""
+    from django.contrib.admin.models import LogEntry
+
+    word = re.compile(rf"(?<![\w.@+-]){re.escape(username)}(?![\w.@+-])")
+    entries = list(LogEntry.objects.filter(object_repr__contains=username))
+    changed = [entry for entry in entries if word.search(entry.object_repr)]
+    for entry in changed:
+        entry.object_repr = word.sub(replacement, entry.object_repr)[:200]
+    LogEntry.objects.bulk_update(changed, ["object_repr"])
+    return len(changed)
+
+
+def _login_sessions_delete(user: User) -> int:
+    """Delete the person's login sessions (database-backed sessions: Rapport's setting), which
+    otherwise keep their user id until they expire."""
+    from django.contrib.sessions.models import Session
+
+    theirs = [
+        session.pk
+        for session in Session.objects.iterator(chunk_size=500)
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=theirs).delete()
+    return len(theirs)
+
+
+def _forget(user: User, username: str, replacement: str) -> None:
+    _admin_log_forget(username, replacement)
+    _login_sessions_delete(user)
+
+
 def user_pseudonymise(*, user: User) -> User:
     """Keep the sessions, for the pilot's numbers, under a name that identifies no one."""
     with transaction.atomic():
+        old_username = user.username
         user.username = pseudonym(user.pk)
         user.first_name = user.last_name = user.email = ""
         user.is_active = False
@@ -120,6 +299,7 @@ def user_pseudonymise(*, user: User) -> User:
         from monitoring.models import ErrorEvent
 
         ErrorEvent.objects.filter(user=user).update(user=None)
+        _forget(user, old_username, user.username)
     return user
 
 
@@ -132,6 +312,7 @@ def user_remove(*, user: User) -> int:
             "pseudonymise this user instead."
         )
     with transaction.atomic():
+        _forget(user, user.username, REMOVED_USER)
         deleted = sessions_delete(sessions=PracticeSession.objects.filter(student=user))
         count, _ = User.objects.filter(pk=user.pk).delete()
     return deleted + count

@@ -1,8 +1,10 @@
 import datetime
 
 from django import forms
+from django.utils import timezone
 
 from clients.models import ClientProfile
+from config.bounds import RANGE_TOO_LONG, BoundedDateField, range_too_long
 from monitoring.models import TeacherFeedback
 from sessions_app.models import PracticeSession
 
@@ -18,12 +20,8 @@ class SessionFilterForm(forms.Form):
         empty_label="Any",
     )
     user = forms.CharField(required=False, max_length=150, label="Student (username)")
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = BoundedDateField(required=False, label="From")
+    until = BoundedDateField(required=False, label="To")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -34,20 +32,20 @@ class SessionFilterForm(forms.Form):
 
 
 class DateRangeForm(forms.Form):
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = BoundedDateField(required=False, label="From")
+    until = BoundedDateField(required=False, label="To")
 
     def clean(self) -> dict:
         data = super().clean()
         since, until = data.get("since"), data.get("until")
+        for name in ("since", "until"):
+            if name in self.errors:  # the daily and pilot pages show the range's errors together
+                raise forms.ValidationError(self.errors[name].as_data())
         if since and until and since > until:
             raise forms.ValidationError("The start date comes after the end date.")
-        if since and until and (until - since) > datetime.timedelta(days=366):
-            raise forms.ValidationError("Choose at most a year.")
+        # One end alone still makes a range: from `since` to today, or the days up to `until`.
+        if since and range_too_long(since, until or timezone.localdate()):
+            raise forms.ValidationError(RANGE_TOO_LONG)
         return data
 
 
@@ -62,8 +60,6 @@ DEFAULT_DAYS = 14
 
 def date_range(form: DateRangeForm, *, default_days: int = DEFAULT_DAYS):
     """The form's range, or the last `default_days` days ending today (TIME_ZONE)."""
-    from django.utils import timezone
-
     data = form.cleaned_data if form.is_valid() else {}
     until = data.get("until") or timezone.localdate()
     since = data.get("since") or until - datetime.timedelta(days=default_days - 1)

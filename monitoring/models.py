@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from config.bounds import LONG_ANSWER
+
 
 class ErrorEvent(models.Model):
     """One failure, limit hit or safety flag, recorded for staff."""
@@ -62,9 +64,9 @@ class TeacherFeedback(models.Model):
     client_quality = models.PositiveSmallIntegerField(
         "How realistic were the simulated clients? (1 not at all, 5 very)", **SCORE
     )
-    what_worked = models.TextField("What worked", blank=True)
-    needs_improvement = models.TextField("What needs improvement", blank=True)
-    feature_requests = models.TextField("Feature requests", blank=True)
+    what_worked = models.TextField("What worked", blank=True, **LONG_ANSWER)
+    needs_improvement = models.TextField("What needs improvement", blank=True, **LONG_ANSWER)
+    feature_requests = models.TextField("Feature requests", blank=True, **LONG_ANSWER)
 
     class Meta:
         ordering = ["-created_at"]

@@ -301,11 +301,23 @@ def pilot_help(request: HttpRequest) -> HttpResponse:
 @staff_required
 @ratelimit(key="user", rate=EXPORT_RATE, block=True)
 def user_data(request: HttpRequest, user_id: int) -> HttpResponse:
-    """Everything held about one person, as a JSON download (docs/privacy.md)."""
+    """One person's own data, to hand to them, as a JSON download (docs/privacy.md)."""
     person = get_object_or_404(User, pk=user_id)
-    response = JsonResponse(
-        datacare.user_export(user=person), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    return _json_download(datacare.user_export(user=person), f"rapport-user-{person.pk}.json")
+
+
+@staff_required
+@ratelimit(key="user", rate=EXPORT_RATE, block=True)
+def user_data_full(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Everything held about one person, teachers' private material included: staff only."""
+    person = get_object_or_404(User, pk=user_id)
+    return _json_download(
+        datacare.user_export_full(user=person), f"rapport-user-{person.pk}-staff-full.json"
     )
-    response["Content-Disposition"] = f'attachment; filename="rapport-user-{person.pk}.json"'
+
+
+def _json_download(data: dict, filename: str) -> HttpResponse:
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

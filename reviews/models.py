@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from config.bounds import LONG_ANSWER, REVIEW_NOTE
 from conversations.models import Message
 from sessions_app.models import PracticeSession
 
@@ -37,7 +38,9 @@ class SessionReview(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_written"
     )
-    overall_note = models.TextField(blank=True, help_text="Feedback for the student.")
+    overall_note = models.TextField(
+        blank=True, help_text="Feedback for the student.", **REVIEW_NOTE
+    )
     released_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -66,7 +69,7 @@ class MessageComment(models.Model):
 
     review = models.ForeignKey(SessionReview, on_delete=models.CASCADE, related_name="comments")
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="comments")
-    text = models.TextField()
+    text = models.TextField(**LONG_ANSWER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,7 +10,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Sum, TextField
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -90,14 +102,24 @@ def history_filter(
 _ONE_DAY = timezone.timedelta(days=1)
 
 
+def _count_per_session(rows: QuerySet) -> Coalesce:
+    """A correlated count for each session row. Joining messages and error events and counting
+    distinct made rows of their product: 3,000 refusal events on one session took the page
+    from 0.09 s to 40 s. A subquery per row reads only that session's rows, by index."""
+    counted = rows.order_by().values("session_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def history_rows(sessions: QuerySet[PracticeSession]) -> QuerySet[PracticeSession]:
     """One query for a page of rows, with everything the table shows."""
     return (
         sessions.select_related("student", "client_profile", "review", "preview")
         .annotate(
-            turns=Count("messages", filter=Q(messages__role=Message.Role.STUDENT), distinct=True),
-            safety_flags=Count(
-                "error_events", filter=Q(error_events__kind=SAFETY_KIND), distinct=True
+            turns=_count_per_session(
+                Message.objects.filter(session=OuterRef("pk"), role=Message.Role.STUDENT)
+            ),
+            safety_flags=_count_per_session(
+                ErrorEvent.objects.filter(session=OuterRef("pk"), kind=SAFETY_KIND)
             ),
         )
         .order_by("-started_at")

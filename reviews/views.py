@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import teacher_required
+from config.bounds import query_date, query_id
 from reviews import exports
 from reviews.forms import RATING_FIELDS, CommentForm, ReviewForm
 from reviews.models import RATING_LABELS, MessageComment
@@ -49,10 +50,7 @@ def _get_session_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> Pra
 
 
 def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return query_date(value)
 
 
 def _uuid_or_blank(value: str) -> str:
@@ -65,10 +63,10 @@ def _uuid_or_blank(value: str) -> str:
 def _filters(request: HttpRequest) -> HistoryFilters:
     query = request.GET
     kinds = {*PracticeSession.Kind.values, "preview"}
-    student = query.get("student", "")
+    student = query_id(query.get("student", ""))
     return HistoryFilters(
         client=_uuid_or_blank(query.get("client", "")),
-        student=student if student.isdigit() else "",
+        student=str(student) if student else "",
         kind=query.get("kind", "") if query.get("kind", "") in kinds else "",
         status=query.get("status", "") if query.get("status", "") in PracticeSession.Status else "",
         review=query.get("review", "") if query.get("review", "") in dict(REVIEW_STATES) else "",

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from config.admin_dates import BoundedDatesAdmin
 from conversations.models import Message
 from monitoring.admin_exports import export_actions
 from sessions_app.models import PracticeSession
@@ -30,7 +31,7 @@ def duration_text(duration: timedelta | None) -> str:
     return f"{seconds} s"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(BoundedDatesAdmin, admin.ModelAdmin):
     """Viewable and exportable; never added, changed or deleted here (transcripts stay whole)."""
 
     actions = export_actions()

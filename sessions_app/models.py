@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from clients.models import ClientProfile
+from config.bounds import LONG_ANSWER
 
 # Exact to a ten-billionth of a dollar: one reply costs about $0.00005.
 MONEY = {"max_digits": 20, "decimal_places": 10, "default": Decimal(0)}
@@ -93,9 +94,9 @@ class SessionReflection(models.Model):
     session = models.OneToOneField(
         PracticeSession, on_delete=models.PROTECT, related_name="reflection"
     )
-    went_well = models.TextField("What went well", blank=True)
-    was_hard = models.TextField("What was hard", blank=True)
-    do_differently = models.TextField("What I would do differently", blank=True)
+    went_well = models.TextField("What went well", blank=True, **LONG_ANSWER)
+    was_hard = models.TextField("What was hard", blank=True, **LONG_ANSWER)
+    do_differently = models.TextField("What I would do differently", blank=True, **LONG_ANSWER)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,9 +119,9 @@ class SessionFeedback(models.Model):
     learning_value = models.PositiveSmallIntegerField(
         "How much did you learn from this session?", validators=RATING_1_TO_5
     )
-    helped = models.TextField("What helped", blank=True)
-    confusing = models.TextField("What was confusing", blank=True)
-    suggestions = models.TextField("Suggestions", blank=True)
+    helped = models.TextField("What helped", blank=True, **LONG_ANSWER)
+    confusing = models.TextField("What was confusing", blank=True, **LONG_ANSWER)
+    suggestions = models.TextField("Suggestions", blank=True, **LONG_ANSWER)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

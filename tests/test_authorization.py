@@ -404,6 +404,8 @@ HTTP_CASES = [
     Case("monitoring:feedback", "GET", staff_only(OK)),
     Case("monitoring:user_data", "GET", staff_only(OK), the_student, "a student"),
     Case("monitoring:user_data", "GET", staff_only(NOT_FOUND), no_such_user, "no such user"),
+    Case("monitoring:user_data_full", "GET", staff_only(OK), the_student, "a student"),
+    Case("monitoring:user_data_full", "GET", staff_only(NOT_FOUND), no_such_user, "no such user"),
     Case("monitoring:quality", "GET", staff_only(OK)),
     Case("monitoring:pilot", "GET", staff_only(OK)),
     Case("feedback:teacher", "GET", Expect(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK)),

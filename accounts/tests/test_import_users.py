@@ -166,3 +166,21 @@ def test_it_reports_a_file_that_is_not_utf8(tmp_path):
     with pytest.raises(CommandError, match="not UTF-8"):
         call_command("import_users", str(path))
     assert User.objects.count() == 0
+
+
+def test_a_capitalised_role_is_the_same_role(db, tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_text("username,role\nann,Student\nbob, TEACHER \n", encoding="utf-8")
+    call_command("import_users", str(path), stdout=StringIO())
+    assert dict(User.objects.values_list("username", "role")) == {
+        "ann": User.Role.STUDENT,
+        "bob": User.Role.TEACHER,
+    }
+
+
+def test_an_unknown_role_is_refused_in_a_plain_sentence(db, tmp_path):
+    path = tmp_path / "users.csv"
+    path.write_text("username,role\nann,Admin\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Line 2: role must be student or teacher, not 'Admin'"):
+        call_command("import_users", str(path), stdout=StringIO())
+    assert not User.objects.exists()

@@ -7,12 +7,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import User
+from conftest import make_client, make_user
 from conversations.models import Message
 from monitoring.exports import pseudonym
 from monitoring.models import ErrorEvent
 from monitoring.services import error_record, feedback_submit
 from monitoring.tests.helpers import reply
 from reviews.models import MessageComment, SessionReview
+from reviews.services import comment_add, review_release, review_save
 from sessions_app.models import PracticeSession, SessionFeedback
 from sessions_app.services import session_end, session_start
 
@@ -76,7 +78,73 @@ def test_export_holds_everything_about_one_user(student, teacher, client_profile
     [exported] = data["sessions"]
     assert exported["id"] == str(session.pk)
     assert [m["content"] for m in exported["messages"]] == ["How are you?", "Tired."]
-    assert exported["student_feedback"]["ease_of_use"] == 4
+    assert exported["feedback_on_rapport"]["ease_of_use"] == 4
+
+
+PRIVATE = {
+    "hidden_information": "HIDDEN-LOST-HER-JOB",
+    "risk_notes": "RISK-PASSIVE-IDEATION",
+    "teacher_notes": "TEACHER-ONLY-NOTE",
+    "core_beliefs": ["CORE-I-AM-A-FAILURE"],
+}
+
+
+def _session_with_private_material(student, teacher) -> PracticeSession:
+    client = make_client(teacher, name="Private Paula", **PRIVATE)
+    session = session_start(student=student, client=client)
+    message = reply(session)
+    session_end(session=session)
+    PracticeSession.objects.filter(pk=session.pk).update(client_state={"trust": 5, "turn": 7})
+    review_save(session=session, reviewer=teacher, fields={"overall_note": "UNRELEASED-NOTE"})
+    comment_add(session=session, reviewer=teacher, message=message, text="UNRELEASED-COMMENT")
+    return session
+
+
+def _export_text(*args: str) -> str:
+    out = StringIO()
+    call_command("user_data", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_persons_export_holds_none_of_the_teachers_private_material(student, teacher):
+    _session_with_private_material(student, teacher)
+    text = _export_text("export", "stu")
+    for secret in [
+        "HIDDEN-LOST-HER-JOB",
+        "RISK-PASSIVE-IDEATION",
+        "TEACHER-ONLY-NOTE",
+        "CORE-I-AM-A-FAILURE",
+        "UNRELEASED-NOTE",
+        "UNRELEASED-COMMENT",
+        "trust",
+        "client_snapshot",
+    ]:
+        assert secret not in text
+    [session] = json.loads(text)["sessions"]
+    assert session["client_card_shown"]["name"] == "Private Paula"
+    assert session["client_card_shown"]["opening_statement"].startswith("Hi.")
+    assert [m["content"] for m in session["messages"]] == ["How are you?", "Tired."]
+    assert session["teacher_feedback_released"] is None
+
+
+def test_a_persons_export_holds_feedback_once_released(student, teacher):
+    session = _session_with_private_material(student, teacher)
+    review_release(session=session, reviewer=teacher)
+    [exported] = json.loads(_export_text("export", "stu"))["sessions"]
+    feedback = exported["teacher_feedback_released"]
+    assert feedback["note"] == "UNRELEASED-NOTE"
+    assert feedback["comments"] == [{"message_sequence_number": 2, "text": "UNRELEASED-COMMENT"}]
+
+
+def test_the_staff_full_export_is_named_as_such_and_holds_everything(student, teacher):
+    _session_with_private_material(student, teacher)
+    data = json.loads(_export_text("export-full", "stu"))
+    assert data["format"] == "rapport-staff-full-export/v1"
+    assert "staff only" in data["warning"]
+    [session] = data["sessions"]
+    assert session["client_snapshot"]["hidden_information"] == "HIDDEN-LOST-HER-JOB"
+    assert session["client_state"]["trust"] == 5
+    assert session["review"]["overall_note"] == "UNRELEASED-NOTE"
 
 
 def test_a_persons_data_export_writes_zero_cost_as_0_not_0E_10(student, client_profile):
@@ -135,8 +203,62 @@ def test_staff_download_one_users_data_from_the_session_page(
         response["Content-Disposition"] == f'attachment; filename="rapport-user-{student.pk}.json"'
     )
     assert response.json()["sessions"][0]["id"] == str(session.pk)
+    assert "TEACHER-ONLY-NOTE" not in response.content.decode()
+
+
+def test_staff_download_the_full_record_under_a_name_that_says_so(client, staff, student, teacher):
+    session = _session_with_private_material(student, teacher)
+    client.force_login(staff)
+    page = client.get(f"/monitor/sessions/{session.pk}/").content.decode()
+    assert f"/monitor/users/{student.pk}/staff-full.json" in page
+    response = client.get(f"/monitor/users/{student.pk}/staff-full.json")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="rapport-user-{student.pk}-staff-full.json"'
+    )
+    assert "HIDDEN-LOST-HER-JOB" in response.content.decode()
 
 
 def test_only_staff_download_user_data(client, teacher, student):
     client.force_login(teacher)
     assert client.get(f"/monitor/users/{student.pk}/data.json").status_code == 403
+
+
+def _residue(username: str) -> tuple[list[str], int]:
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.sessions.models import Session
+
+    reprs = [r for r in LogEntry.objects.values_list("object_repr", flat=True) if username in r]
+    logins = sum(1 for s in Session.objects.all() if "_auth_user_id" in s.get_decoded())
+    return reprs, logins
+
+
+def _leave_traces(client, staff, person, session) -> None:
+    """What staff's admin work (a change to the account and to a session) and the person's own
+    login leave behind."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    for obj in (person, session):
+        LogEntry.objects.create(
+            user=staff,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj),
+            action_flag=CHANGE,
+        )
+    client.force_login(person)
+
+
+@pytest.mark.parametrize("mode", ["pseudonymise", "remove"])
+def test_after_deleting_a_person_no_trace_of_their_username_remains(
+    client, staff, teacher, client_profile, mode
+):
+    person = make_user("alice-walker")
+    session = _full_session(person, client_profile, teacher, ended_days_ago=1)
+    _leave_traces(client, staff, person, session)
+    reprs, logins = _residue("alice-walker")
+    assert len(reprs) == 2 and logins == 1
+
+    call_command("user_data", "delete", "alice-walker", "--mode", mode, "--yes", stdout=StringIO())
+
+    assert _residue("alice-walker") == ([], 0)

@@ -89,3 +89,16 @@ def test_teachers_and_students_may_not_see_errors(client, teacher, student):
     for user in (teacher, student):
         client.force_login(user)
         assert client.get(ERRORS).status_code == 403
+
+
+def test_a_repeated_refusal_shows_as_one_event_with_its_count(client, staff, student):
+    from monitoring.services import error_record_repeated
+
+    for _ in range(5):
+        error_record_repeated(
+            kind="socket.too_fast", severity="warning", message="Flood.", user_id=student.pk
+        )
+    [event] = ErrorEvent.objects.filter(kind="socket.too_fast")
+    assert event.details["count"] >= 2  # brought up to date at most once a second
+    client.force_login(staff)
+    assert b"times within a minute" in client.get("/monitor/errors/?period=day").content

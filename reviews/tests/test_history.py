@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients.services import preview_start
 from conftest import make_client, make_user
+from monitoring.models import ErrorEvent
 from reviews.tests.conftest import add_exchange
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
@@ -111,6 +112,34 @@ def test_the_query_count_does_not_grow_with_the_rows(client, teacher, student, c
     few = _queries_for(client, teacher, student, client_profile, 2)
     many = _queries_for(client, teacher, student, client_profile, 20)
     assert few == many
+
+
+def test_the_history_page_does_not_slow_down_with_thousands_of_error_events(
+    client, teacher, student, client_profile
+):
+    session = session_start(student=student, client=client_profile)
+    for index in range(30):
+        add_exchange(session, f"Hello {index}", "Hi.")
+    client.force_login(teacher)
+    with CaptureQueriesContext(connection) as without_events:
+        client.get(HISTORY)
+    ErrorEvent.objects.bulk_create(
+        ErrorEvent(kind="limit.user_rate", severity="warning", message="m", session=session)
+        for _ in range(2000)
+    )
+    ErrorEvent.objects.bulk_create(
+        ErrorEvent(kind="safety.crisis", severity="warning", message="m", session=session)
+        for _ in range(3)
+    )
+    with CaptureQueriesContext(connection) as with_events:
+        response = client.get(HISTORY)
+    [row] = response.context["page"].object_list
+    assert (row.turns, row.safety_flags) == (30, 3)
+    assert len(with_events) == len(without_events)
+    # The rows' query reads each session's events on their own, never joined to its messages.
+    rows_sql = next(q["sql"] for q in with_events if "LIMIT" in q["sql"] and "turns" in q["sql"])
+    assert 'JOIN "monitoring_errorevent"' not in rows_sql
+    assert 'JOIN "conversations_message"' not in rows_sql
 
 
 def test_students_get_403(client, student):

@@ -162,3 +162,39 @@ def test_the_complete_page_never_shows_costs_or_hidden_fields(client, student, p
     text = client.get(_url(practice_session)).content.decode()
     assert "TEACHER-ONLY-NOTE" not in text and "panic attack" not in text
     assert " tokens" not in text and "$" not in text
+
+
+def test_a_reflection_of_megabytes_is_refused_with_its_limit(client, student, practice_session):
+    from sessions_app.models import SessionReflection
+
+    _ended_with_turns(practice_session)
+    client.force_login(student)
+    huge = "x" * 2_400_000
+    response = client.post(_url(practice_session), VALID | {"reflection-went_well": huge})
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "at most 5000 characters" in text
+    assert 'maxlength="5000"' in text
+    assert not SessionReflection.objects.exists()
+
+
+def test_the_models_refuse_text_over_their_limits(practice_session, teacher):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from monitoring.models import TeacherFeedback
+    from reviews.models import SessionReview
+    from sessions_app.models import SessionFeedback, SessionReflection
+
+    too_long = "x" * 10_001
+    rows = [
+        SessionReflection(session=practice_session, went_well=too_long),
+        SessionFeedback(session=practice_session, ease_of_use=3, learning_value=3, helped=too_long),
+        TeacherFeedback(
+            teacher=teacher, overall_impression=3, client_quality=3, what_worked=too_long
+        ),
+        SessionReview(session=practice_session, reviewer=teacher, overall_note=too_long),
+    ]
+    for row in rows:
+        with pytest.raises(ValidationError, match="at most"):
+            row.full_clean()

@@ -1,12 +1,14 @@
 """Every staff page, the teacher feedback form and the help page under axe-core, with data on
 them; and the polling fallback keeps the dashboard fresh when the socket cannot connect."""
 
+import re
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.axe import assert_accessible
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -58,6 +60,20 @@ def test_the_session_transcript_is_accessible(
     page.goto(f"/monitor/sessions/{with_data}/")
     expect(page.get_by_role("heading", name="Transcript")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize(("viewport", "size"), [("laptop", (1280, 800)), ("phone", (390, 844))])
+def test_the_session_page_offers_the_persons_export_apart_from_the_staff_record(
+    page: Page, login: Callable[..., None], with_data: str, viewport: str, size: tuple[int, int]
+) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    login(page, "staff")
+    page.goto(f"/monitor/sessions/{with_data}/")
+    expect(page.get_by_role("link", name=re.compile("own data, to hand to them"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Full record for staff only"))).to_be_visible()
+    directory = ARTIFACTS / "screenshots" / viewport
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=directory / "monitor-session-downloads.png", full_page=True)
 
 
 def test_a_teacher_sends_pilot_feedback_from_the_header(

@@ -4,18 +4,27 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from monitoring.datacare import DataCareError, user_export, user_pseudonymise, user_remove
+from monitoring.datacare import (
+    DataCareError,
+    user_export,
+    user_export_full,
+    user_pseudonymise,
+    user_remove,
+)
+
+EXPORTS = {"export": user_export, "export-full": user_export_full}
 
 
 class Command(BaseCommand):
     help = (
-        "One person's data: `export USERNAME` prints everything held about them as JSON; "
-        "`delete USERNAME --mode pseudonymise|remove` keeps their sessions under a pseudonym "
-        "or deletes them with the account. docs/privacy.md."
+        "One person's data: `export USERNAME` prints their own data as JSON, to hand to them "
+        "(an access request); `export-full USERNAME` prints everything held, teachers' private "
+        "material included, for staff only; `delete USERNAME --mode pseudonymise|remove` keeps "
+        "their sessions under a pseudonym or deletes them with the account. docs/privacy.md."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["export", "delete"])
+        parser.add_argument("action", choices=["export", "export-full", "delete"])
         parser.add_argument("username")
         parser.add_argument("--mode", choices=["pseudonymise", "remove"])
         parser.add_argument("--yes", action="store_true", help="Do not ask before deleting.")
@@ -24,8 +33,9 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user called {username!r}.")
-        if action == "export":
-            self.stdout.write(json.dumps(user_export(user=user), indent=2, ensure_ascii=False))
+        if action in EXPORTS:
+            data = EXPORTS[action](user=user)
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
             return
         if mode is None:
             raise CommandError("Say --mode pseudonymise (keep sessions) or --mode remove.")
