@@ -149,7 +149,8 @@ def _summary(days: Sequence, attribute: str, what: str, fmt: Callable[[Number], 
 
 def daily_charts(days: Sequence) -> list[BarChart]:
     """Sessions, messages, cost and first-token p95 per day, oldest day on the left."""
-    from monitoring.templatetags.monitoring import seconds, thousands, usd
+    from monitoring.templatetags.monitoring import seconds, thousands
+    from sessions_app.money import usd
 
     specs = [
         ("sessions", "sessions_created", "Sessions created per day", thousands),
