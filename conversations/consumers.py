@@ -4,6 +4,8 @@ Browsers get HTML fragments for htmx's ws extension; clients that offer the `rap
 subprotocol get the JSON events themselves. Same engine, two renderers.
 """
 
+import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -66,7 +68,8 @@ _in_worker = partial(sync_to_async, thread_sensitive=False)
 
 class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
     group = ""
-    counted = False
+    socket_bucket: int | None = None  # the last bucket this socket counted itself in
+    heartbeat: asyncio.Task | None = None
 
     async def connect(self) -> None:
         self.json_mode = JSON_SUBPROTOCOL in self.scope.get("subprotocols", [])
@@ -80,10 +83,11 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         self.user_id = session.student_id
         self.can_see_costs = self.scope["user"].is_teacher or self.scope["user"].is_staff
         self.client_name = session.client_snapshot.get("name", "The client")
-        if not await _in_worker(limits.socket_open)(user_id=self.user_id):
+        self.socket_bucket = await _in_worker(limits.socket_open)(user_id=self.user_id)
+        if self.socket_bucket is None:
             await self._refuse_socket()
             return
-        self.counted = True
+        self.heartbeat = asyncio.create_task(self._count_while_open())
         self.group = session_group(session.pk)
         self._publish = session_publisher(session.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -128,10 +132,20 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
             event_id=event_id,
         )
 
+    async def _count_while_open(self) -> None:
+        while True:
+            await asyncio.sleep(limits.seconds_to_next_bucket() + 0.05)
+            self.socket_bucket = await _in_worker(limits.socket_heartbeat)(user_id=self.user_id)
+
     async def disconnect(self, code: int) -> None:
         # A reply in progress is not cancelled: it runs to its end and is stored.
-        if self.counted:
-            await _in_worker(limits.socket_closed)(user_id=self.user_id)
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.heartbeat
+        if self.socket_bucket is not None:
+            bucket, self.socket_bucket = self.socket_bucket, None
+            await _in_worker(limits.socket_closed)(user_id=self.user_id, bucket=bucket)
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         await self.leave_sign_out_groups()

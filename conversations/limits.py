@@ -4,6 +4,7 @@ Checked before a student turn is stored, so a refused turn stores nothing and th
 text stays in the box. Counters are fixed windows (this minute, today), which is plenty here.
 """
 
+import contextlib
 import time
 from decimal import Decimal
 
@@ -80,37 +81,54 @@ def limits_record_tokens(*, user_id: int, tokens: int) -> None:
 # --- Sockets --------------------------------------------------------------------------------
 #
 # A flood guard across processes: how many sockets one user holds open, and how many frames they
-# send a second over all of them. The open-socket count lapses SOCKET_COUNT_SECONDS after the
-# user's last connect or frame, so sockets lost with a dead process stop counting soon after.
+# send a second over all of them. An open socket counts itself once in every SOCKET_BUCKET_SECONDS
+# bucket (a heartbeat), so a socket lost with a killed process stops counting within two buckets;
+# a plain counter would lock its user out after a crash or two.
 
-SOCKET_COUNT_SECONDS = 15 * 60
+SOCKET_BUCKET_SECONDS = 5
 FRAME_WINDOW_TIMEOUT = 3
 
 
-def _sockets_key(user_id: int) -> str:
-    return f"limit:sockets:{user_id}"
+def socket_bucket(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // SOCKET_BUCKET_SECONDS)
 
 
-def socket_open(*, user_id: int) -> bool:
-    """Count one more open socket for the user; False (and not counted) over SOCKETS_PER_USER."""
-    key = _sockets_key(user_id)
-    if _count(key, 1, SOCKET_COUNT_SECONDS) > settings.SOCKETS_PER_USER:
+def _sockets_key(user_id: int, bucket: int) -> str:
+    return f"limit:sockets:{user_id}:{bucket}"
+
+
+def socket_open(*, user_id: int) -> int | None:
+    """Count a new socket for the user: the bucket it counted in, or None (and not counted) when
+    they already hold SOCKETS_PER_USER. Sockets not yet counted in this bucket are in the last."""
+    bucket = socket_bucket()
+    key = _sockets_key(user_id, bucket)
+    current = _count(key, 1, 3 * SOCKET_BUCKET_SECONDS)
+    previous = cache.get(_sockets_key(user_id, bucket - 1)) or 0
+    if max(current, previous + 1) > settings.SOCKETS_PER_USER:
         _uncount(key)
-        return False
-    cache.touch(key, SOCKET_COUNT_SECONDS)
-    return True
+        return None
+    return bucket
 
 
-def socket_closed(*, user_id: int) -> None:
-    _uncount(_sockets_key(user_id))
+def socket_heartbeat(*, user_id: int) -> int:
+    """An open socket counts itself in the bucket that just began; returns that bucket."""
+    bucket = socket_bucket()
+    _count(_sockets_key(user_id, bucket), 1, 3 * SOCKET_BUCKET_SECONDS)
+    return bucket
+
+
+def socket_closed(*, user_id: int, bucket: int) -> None:
+    if bucket >= socket_bucket() - 1:
+        _uncount(_sockets_key(user_id, bucket))
+
+
+def seconds_to_next_bucket() -> float:
+    return SOCKET_BUCKET_SECONDS - time.time() % SOCKET_BUCKET_SECONDS
 
 
 def _uncount(key: str) -> None:
-    try:
-        if cache.decr(key) < 0:
-            cache.set(key, 0, SOCKET_COUNT_SECONDS)
-    except ValueError:  # lapsed: nothing left to take back
-        pass
+    with contextlib.suppress(ValueError):  # lapsed: nothing left to take back
+        cache.decr(key)
 
 
 def frame_allowed(*, user_id: int) -> bool:
@@ -122,5 +140,4 @@ def frame_allowed(*, user_id: int) -> bool:
     second = int(now)
     current = _count(f"limit:frames:{user_id}:{second}", 1, FRAME_WINDOW_TIMEOUT)
     previous = cache.get(f"limit:frames:{user_id}:{second - 1}") or 0
-    cache.touch(_sockets_key(user_id), SOCKET_COUNT_SECONDS)
     return current + previous * (1 - (now - second)) <= settings.SOCKET_FRAMES_PER_SECOND

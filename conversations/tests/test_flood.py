@@ -87,3 +87,32 @@ async def test_a_student_hammering_the_message_limit_leaves_one_counted_event(
     await socket.close()
     [event] = [e async for e in ErrorEvent.objects.filter(kind="limit.user_rate")]
     assert event.details["count"] >= 1
+
+
+def test_sockets_lost_with_a_killed_process_stop_counting_within_two_buckets(
+    db, settings, monkeypatch
+):
+    from conversations import limits
+
+    settings.SOCKETS_PER_USER = 3
+    clock = [1_000_000.0]
+    monkeypatch.setattr(limits.time, "time", lambda: clock[0])
+    assert all(limits.socket_open(user_id=7) is not None for _ in range(3))  # never closed
+    assert limits.socket_open(user_id=7) is None
+    clock[0] += limits.SOCKET_BUCKET_SECONDS  # still counted from the last bucket
+    assert limits.socket_open(user_id=7) is None
+    clock[0] += limits.SOCKET_BUCKET_SECONDS  # no heartbeat came: they no longer count
+    assert limits.socket_open(user_id=7) is not None
+
+
+def test_an_open_socket_keeps_counting_by_its_heartbeat(db, settings, monkeypatch):
+    from conversations import limits
+
+    settings.SOCKETS_PER_USER = 1
+    clock = [2_000_000.0]
+    monkeypatch.setattr(limits.time, "time", lambda: clock[0])
+    assert limits.socket_open(user_id=8) is not None
+    for _ in range(3):
+        clock[0] += limits.SOCKET_BUCKET_SECONDS
+        limits.socket_heartbeat(user_id=8)
+        assert limits.socket_open(user_id=8) is None
