@@ -14,7 +14,7 @@ from django.conf import settings
 
 from conversations import engine
 from conversations.frames import frame_parse
-from conversations.renderers import render_event, render_history
+from conversations.renderers import render_event, render_history, viewer_sees_costs
 from sessions_app.models import PracticeSession
 
 JSON_SUBPROTOCOL = "rapport.v1.json"
@@ -50,7 +50,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.session_id = session.pk
         self.user_id = session.student_id
-        self.can_see_costs = self.scope["user"].is_teacher or self.scope["user"].is_staff
+        self.can_see_costs = viewer_sees_costs(self.scope["user"])
         self.client_name = session.client_snapshot.get("name", "The client")
         self.frame_times: list[float] = []
         self.group = session_group(session.pk)
@@ -133,7 +133,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._send_events(events)
         else:
             session = await PracticeSession.objects.aget(pk=self.session_id)
-            await self.send(text_data=await render_history(session, events))
+            html = await render_history(session, events, can_see_costs=self.can_see_costs)
+            await self.send(text_data=html)
 
     async def _send_event(self, event: dict) -> None:
         if self.json_mode:
