@@ -122,9 +122,7 @@ def _internal(url: str, base: str) -> str | None:
     return url if url.startswith("/") else base + url
 
 
-def test_no_link_on_a_teachers_pages_leads_to_a_student_only_page(
-    client, teacher, client_profile
-):
+def test_no_link_on_a_teachers_pages_leads_to_a_student_only_page(client, teacher, client_profile):
     """The teacher's home, a test conversation with content warnings (start, talk, end), its end
     page and its record: every link and form on the way is one a teacher may open."""
     client_profile.content_warnings = ["grief"]
@@ -160,9 +158,7 @@ def test_no_link_on_a_teachers_pages_leads_to_a_student_only_page(
 # --- Point 6: costs from the stored rows --------------------------------------------------------
 
 
-def test_per_reply_costs_survive_a_reload_of_the_test_conversation(
-    client, teacher, client_profile
-):
+def test_per_reply_costs_survive_a_reload_of_the_test_conversation(client, teacher, client_profile):
     session, reply = _test_with_a_reply(teacher, client_profile)
     client.force_login(teacher)
     page = client.get(f"/sessions/{session.id}/").content.decode()
@@ -172,7 +168,7 @@ def test_per_reply_costs_survive_a_reload_of_the_test_conversation(
 
 
 def test_a_reconnecting_teacher_gets_the_costs_of_stored_replies(teacher, client_profile):
-    session, reply = _test_with_a_reply(teacher, client_profile)
+    session, _reply = _test_with_a_reply(teacher, client_profile)
     events = async_to_sync(history_events)(session.id)
     html = async_to_sync(render_history)(session, events, can_see_costs=True)
     assert f'data-cost-usd="{REPLY_COST}"' in html

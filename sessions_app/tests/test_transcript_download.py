@@ -77,7 +77,10 @@ def test_a_students_transcript_holds_no_costs_secrets_nor_unreleased_feedback(
     MessageComment.objects.create(review=review, message=reply, text="DRAFT-COMMENT")
     client.force_login(student)
     for fmt in ("markdown", "text"):
-        body = _download(client, practice_session, fmt).content.decode()
+        response = _download(client, practice_session, fmt)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "My roommate." in body
         for secret in (
             HIDDEN,
             "TEACHER-ONLY-NOTE",
@@ -120,9 +123,7 @@ def test_a_transcript_download_is_the_owners_alone(
     assert _download(client, practice_session, "markdown").status_code == 403
 
 
-def test_a_transcript_download_of_an_unknown_format_is_not_found(
-    client, student, practice_session
-):
+def test_a_transcript_download_of_an_unknown_format_is_not_found(client, student, practice_session):
     client.force_login(student)
     assert _download(client, practice_session, "json").status_code == 404
     assert _download(client, practice_session, "csv").status_code == 404

@@ -4,8 +4,6 @@
 (function () {
   "use strict";
 
-  const COPIED_FOR_MS = 2000;
-
   function copyBySelection(node) {
     const selection = window.getSelection();
     const range = document.createRange();
@@ -25,15 +23,16 @@
     return copyBySelection(node);
   }
 
+  // The button says "Copied" until the reader moves on (focus leaves it), however slow they are.
   function showResult(button, copied) {
     const label = button.querySelector("[data-copy-label]");
     if (!label) return;
     label.textContent = copied ? "Copied" : "Select the text to copy it";
     button.classList.toggle("copied", copied);
-    window.setTimeout(() => {
+    button.addEventListener("blur", () => {
       label.textContent = "Copy";
       button.classList.remove("copied");
-    }, COPIED_FOR_MS);
+    }, { once: true });
   }
 
   document.addEventListener("click", (event) => {
