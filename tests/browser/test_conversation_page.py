@@ -183,6 +183,7 @@ def test_on_a_phone_the_timer_and_end_button_stay_in_reach_and_the_header_is_one
         box = target.bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= height, f"{name}: {box}"
     _newest_ends_above_the_form(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
     assert_accessible(page)
     _shoot(page, "phone", "sticky-header")
 

@@ -76,6 +76,8 @@ def test_a_teachers_test_conversation_has_its_own_flow_and_keeps_its_costs(
     expect(replies.locator(".msg-meta")).to_have_count(2)
     assert _costs(page) == costs
     expect(page.locator("[data-running-cost]")).to_have_text(total)
+    width = VIEWPORTS[viewport]["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "it scrolls sideways"
     assert_accessible(page)
     _shoot(page, viewport, "reloaded")
 
