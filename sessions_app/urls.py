@@ -9,7 +9,7 @@ urlpatterns = [
     path("<uuid:session_id>/end/", views.end, name="end"),
     path("<uuid:session_id>/complete/", views.complete, name="complete"),
     path(
-        "<uuid:session_id>/transcript/<str:fmt>/",
+        "<uuid:session_id>/download/<str:fmt>/",
         views.transcript_download,
         name="transcript",
     ),

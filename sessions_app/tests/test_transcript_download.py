@@ -42,12 +42,12 @@ def test_my_sessions_offers_each_transcript_as_markdown_and_plain_text(
 ):
     client.force_login(student)
     page = client.get("/practice/sessions/").content.decode()
-    assert f'href="/sessions/{practice_session.id}/transcript/markdown/"' in page
-    assert f'href="/sessions/{practice_session.id}/transcript/text/"' in page
+    assert f'href="/sessions/{practice_session.id}/download/markdown/"' in page
+    assert f'href="/sessions/{practice_session.id}/download/text/"' in page
 
 
 def _download(client, session, fmt: str):
-    return client.get(f"/sessions/{session.id}/transcript/{fmt}/")
+    return client.get(f"/sessions/{session.id}/download/{fmt}/")
 
 
 def test_a_student_downloads_their_own_transcript_as_markdown_and_plain_text(
