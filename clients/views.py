@@ -264,6 +264,7 @@ def preview_run(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
         "client": session.client_profile,
         "client_name": session.client_snapshot.get("name", "The client"),
         "items": history_for_page(session),
+        "show_costs": True,  # a teacher's own preview
         "line": line,
         # A fixed id per preview: a resent line (a reconnect, a reload) is never stored twice.
         "client_msg_id": uuid.uuid5(session.id, "preview-line"),

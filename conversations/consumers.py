@@ -22,7 +22,7 @@ from accounts.sockets import ClosedOnSignOut
 from config.middleware import BUSY, BUSY_KIND, is_pool_timeout
 from conversations import engine, limits
 from conversations.frames import frame_parse
-from conversations.renderers import render_event, render_history
+from conversations.renderers import render_event, render_history, viewer_sees_costs
 from monitoring.models import ErrorEvent
 from monitoring.services import error_repeat_note, error_repeat_store
 from sessions_app.models import PracticeSession
@@ -81,7 +81,7 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
             return
         self.session_id = session.pk
         self.user_id = session.student_id
-        self.can_see_costs = self.scope["user"].is_teacher or self.scope["user"].is_staff
+        self.can_see_costs = viewer_sees_costs(self.scope["user"])
         self.client_name = session.client_snapshot.get("name", "The client")
         self.socket_bucket = await _in_worker(limits.socket_open)(user_id=self.user_id)
         if self.socket_bucket is None:
@@ -222,7 +222,8 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
             await self._send_events(events)
         else:
             session = await PracticeSession.objects.aget(pk=self.session_id)
-            await self.send(text_data=await render_history(session, events))
+            html = await render_history(session, events, can_see_costs=self.can_see_costs)
+            await self.send(text_data=html)
 
     async def _send_event(self, event: dict) -> None:
         if self.json_mode:

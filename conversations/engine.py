@@ -470,6 +470,7 @@ async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
             "type": "reply.completed",
             "message_id": str(plan.reply.id),
             "content": progress.text,
+            "timestamp": plan.reply.timestamp.isoformat(),
             "token_count": progress.usage.total,
             "cost_usd": str(cost),
             "first_token_ms": progress.first_token_ms,

@@ -125,6 +125,61 @@ def _opening_data(session: PracticeSession) -> dict[str, str] | None:
     return {"speaker": _speaker(session, Message.Role.CLIENT), "content": text}
 
 
+# What only teachers and staff read; a student's own download leaves these out.
+STAFF_SESSION_KEYS = (
+    "student_username",
+    "model",
+    "prompt_version",
+    "demo_mode",
+    "total_tokens",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_read_tokens",
+    "cost_usd",
+)
+STAFF_MESSAGE_KEYS = (
+    "token_count",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_read_tokens",
+    "cost_usd",
+    "first_token_ms",
+    "total_ms",
+)
+
+
+def student_transcript_data(session: PracticeSession) -> dict[str, Any]:
+    """The student's own transcript: the conversation, their reflection, and their teacher's
+    words only once released; no costs, tokens or model. Nothing of the client card beyond its
+    name is in transcript_data at all (no hidden information, risk or teacher notes)."""
+    data = transcript_data(session)
+    review = data["review"]
+    released = review is not None and review["released_at"] is not None
+    data["audience"] = "student"
+    data["review"] = review if released else None
+    for key in STAFF_SESSION_KEYS:
+        data["session"].pop(key, None)
+    for message in data["messages"]:
+        for key in STAFF_MESSAGE_KEYS:
+            message.pop(key, None)
+        if not released:
+            message["comments"] = []
+    return data
+
+
+def _student_header_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
+    session = data["session"]
+    return [
+        ("Client", session["client"]),
+        ("Student", session["student"]),
+        ("Status", session["status"]),
+        ("Started", session["started_at"]),
+        ("Ended", session["ended_at"] or "-"),
+    ]
+
+
 def _review_data(review: SessionReview | None) -> dict[str, Any] | None:
     if review is None:
         return None
@@ -206,6 +261,8 @@ def _rating_text(value: int | None) -> str:
 
 
 def _header_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
+    if data.get("audience") == "student":
+        return _student_header_lines(data)
     session = data["session"]
     return [
         ("Client", session["client"]),
@@ -246,7 +303,7 @@ def to_markdown(data: dict[str, Any]) -> str:
         lines.append("")
     for message in data["messages"]:
         meta = f"{message['timestamp']}"
-        if message["role"] == Message.Role.CLIENT:
+        if message["role"] == Message.Role.CLIENT and "cost_usd" in message:
             meta += f" · {message['token_count']} tokens · {usd(message['cost_usd'])}"
         if message["status"] != Message.Status.COMPLETE:
             meta += f" · {message['status']}"

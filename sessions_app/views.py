@@ -18,12 +18,16 @@ from clients.prompts import PROMPT_VERSION
 from conversations.consumers import session_publisher
 from conversations.engine import TurnRefused, end_session, history_for_page, provider_is_demo
 from conversations.models import Message
+from conversations.renderers import viewer_sees_costs
+from reviews import exports
 from reviews.models import MessageComment, SessionReview
 from sessions_app.forms import FeedbackForm, ReflectionForm
 from sessions_app.models import PracticeSession, SessionFeedback, SessionReflection
 from sessions_app.services import session_reflect, session_start
 
 SESSIONS_PER_PAGE = 10
+STUDENT_TRANSCRIPT_FORMATS = ("markdown", "text")
+TRANSCRIPT_RATE = "30/m"
 
 
 def _get_session_for_user(request: HttpRequest, session_id: uuid.UUID) -> PracticeSession:
@@ -58,8 +62,10 @@ def start(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         status=PracticeSession.Status.ACTIVE,
         preview__isnull=True,
     ).first()
-    if active is None and client.content_warnings and not request.POST.get("confirmed"):
-        # The content warnings come first: a confirmation page whose form starts for real.
+    warn_first = kind == PracticeSession.Kind.PRACTICE and client.content_warnings
+    if active is None and warn_first and not request.POST.get("confirmed"):
+        # A student reads the content warnings first: a confirmation page whose form starts for
+        # real. A teacher testing their own client wrote them, and has no student pages.
         context = {"client": client, "active": None, "confirming": True}
         return render(request, "clients/practice_client.html", context)
     if active is None:
@@ -86,6 +92,7 @@ def detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
         "items": items,
         "client_name": session.client_snapshot.get("name", "The client"),
         "replying": any(item.status == Message.Status.STREAMING for item in items),
+        "show_costs": viewer_sees_costs(request.user),
         "max_chars": settings.MESSAGE_MAX_CHARS,
         "elapsed_seconds": int((timezone.now() - session.started_at).total_seconds()),
         "limit_seconds": int(session.time_limit.total_seconds()) if deadline else "",
@@ -112,6 +119,7 @@ def _record(request: HttpRequest, session: PracticeSession) -> HttpResponse:
         "review": review,
         "reflection": SessionReflection.objects.filter(session=session).first(),
         "turns": _turn_count(session),
+        "show_costs": viewer_sees_costs(request.user),
     }
     return render(request, "sessions_app/record.html", context)
 
@@ -142,6 +150,8 @@ def complete(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     if session.is_active:
         return redirect("sessions:detail", session_id=session.id)
+    if session.kind == PracticeSession.Kind.TEACHER_TEST:
+        return _test_complete(request, session)
     reflection = SessionReflection.objects.filter(session=session).first()
     feedback = SessionFeedback.objects.filter(session=session).first()
     data = request.POST if request.method == "POST" else None
@@ -164,6 +174,31 @@ def complete(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
         "saved": reflection is not None,
     }
     return render(request, "sessions_app/complete.html", context)
+
+
+def _test_complete(request: HttpRequest, session: PracticeSession) -> HttpResponse:
+    """A teacher's ended test: what it used and cost, and the way back to the client."""
+    context = {
+        "session": session,
+        "client": session.client_profile,
+        "client_name": session.client_snapshot.get("name", "The client"),
+        "turns": _turn_count(session),
+    }
+    return render(request, "sessions_app/test_complete.html", context)
+
+
+@student_required
+@ratelimit(key="user", rate=TRANSCRIPT_RATE, method="GET")
+def transcript_download(request: HttpRequest, session_id: uuid.UUID, fmt: str) -> HttpResponse:
+    """A student's own transcript as Markdown or text: what they may read, nothing more."""
+    if fmt not in STUDENT_TRANSCRIPT_FORMATS:
+        raise Http404
+    session = _get_session_for_user(request, session_id)
+    body = exports.RENDERERS[fmt](exports.student_transcript_data(session))
+    response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
+    filename = exports.export_filename(session, fmt)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @student_required

@@ -211,6 +211,22 @@ def no_such_user(world: World) -> dict[str, Any]:
     return {"user_id": 987654}
 
 
+def transcript_markdown(world: World) -> dict[str, Any]:
+    return ended_session(world) | {"fmt": "markdown"}
+
+
+def transcript_text(world: World) -> dict[str, Any]:
+    return ended_session(world) | {"fmt": "text"}
+
+
+def transcript_json(world: World) -> dict[str, Any]:
+    return ended_session(world) | {"fmt": "json"}
+
+
+def transcript_unknown_session(world: World) -> dict[str, Any]:
+    return unknown_session(world) | {"fmt": "text"}
+
+
 def export_sessions_csv(world: World) -> dict[str, Any]:
     return {"dataset": "sessions", "fmt": "csv"}
 
@@ -377,6 +393,34 @@ HTTP_CASES = [
         "active",
     ),
     Case("sessions:complete", "GET", owner_only(OK), ended_session, "ended"),
+    Case(
+        "sessions:transcript",
+        "GET",
+        Expect(LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        transcript_markdown,
+        "the student's own, as Markdown",
+    ),
+    Case(
+        "sessions:transcript",
+        "GET",
+        Expect(LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        transcript_text,
+        "the student's own, as plain text",
+    ),
+    Case(
+        "sessions:transcript",
+        "GET",
+        Expect(LOGIN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        transcript_json,
+        "a format students do not get",
+    ),
+    Case(
+        "sessions:transcript",
+        "GET",
+        Expect(LOGIN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        transcript_unknown_session,
+        "no such session",
+    ),
     Case(
         "sessions:complete",
         "POST",

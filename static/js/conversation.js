@@ -1,8 +1,9 @@
 // The conversation page's behaviour around htmx's ws extension: a fresh client_msg_id per
 // send, Enter to send, the input locked while the client replies, the composer cleared only
 // once the server has stored the turn (so nothing typed is lost on an error), the session timer,
-// the end-session dialog, the connection state, and the move to the summary page when the
-// session ends. No inline script or handler attributes: the page runs under a strict CSP.
+// the end-session dialog, the connection state (and reconnecting), keeping the newest message in
+// view above the reply form, and the move to the summary page when the session ends. No inline
+// script or handler attributes: the page runs under a strict CSP.
 (function () {
   "use strict";
 
@@ -19,6 +20,21 @@
   let connected = true;
   let leaving = false;
   let refocus = false; // the composer had focus when a reply locked it
+  let following = true; // the reader is at the newest message: keep them there
+  let ownRetries = 0;
+  let socket = null; // the open socket, from htmx:wsOpen
+
+  // The socket's closes the ws extension retries itself; other closes (a server restarting says
+  // 1001 or 1000) we retry, except the server's refusals (not logged in, not yours, no session).
+  const RETRIED_BY_HTMX = new Set([1006, 1011, 1012, 1013]);
+  const REFUSED = new Set([4401, 4403, 4404]);
+  const MAX_RETRY_DELAY_MS = 5000;
+  // Within this many pixels of the end of the page, the reader is following the conversation.
+  const FOLLOW_SLACK_PX = 48;
+
+  // Short, jittered waits between attempts: a student should not wait a minute after a blip.
+  htmx.config.wsReconnectDelay = (retries) =>
+    Math.min(500 * 2 ** retries, MAX_RETRY_DELAY_MS) * (0.5 + Math.random() / 2);
 
   function elements() {
     return {
@@ -60,11 +76,47 @@
     }
   }
 
-  function scrollToEnd() {
-    const transcript = document.getElementById("transcript");
-    const last = transcript && transcript.lastElementChild;
-    if (last) last.scrollIntoView({ block: "nearest" });
+  // --- Keeping the newest message in view ---------------------------------------------------
+  // The reply form sticks to the bottom of the window; scrolling to the end of the page puts it
+  // in its own place below the transcript, so the newest message ends above it. A reader who has
+  // scrolled up to read is left there, with a "New message" button instead.
+
+  function atEnd() {
+    const page = document.documentElement;
+    return page.scrollHeight - (window.scrollY + window.innerHeight) <= FOLLOW_SLACK_PX;
   }
+
+  function newMessageButton() {
+    return document.getElementById("new-message");
+  }
+
+  function scrollToEnd() {
+    window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+    following = true;
+    const button = newMessageButton();
+    if (button) button.hidden = true;
+  }
+
+  function offerNewMessage() {
+    const button = newMessageButton();
+    if (button) button.hidden = false;
+  }
+
+  document.addEventListener("scroll", () => {
+    if (!atEnd()) return;
+    following = true;
+    const button = newMessageButton();
+    if (button) button.hidden = true;
+  }, { passive: true });
+
+  document.addEventListener("click", (event) => {
+    if (event.target.id !== "new-message") return;
+    scrollToEnd();
+    // From the keyboard, focus goes on to the reply box (the button is gone); a tap leaves the
+    // phone's keyboard closed.
+    const text = document.getElementById("composer-text");
+    if (event.detail === 0 && text && !text.disabled) text.focus();
+  });
 
   // --- Sending -------------------------------------------------------------------------------
 
@@ -75,6 +127,7 @@
     if (!text || replyState() === "streaming") { event.preventDefault(); return; }
     pendingId = newId();
     event.detail.parameters.client_msg_id = pendingId;
+    scrollToEnd(); // the student's own turn always brings them to the end
   });
 
   document.addEventListener("keydown", (event) => {
@@ -121,22 +174,58 @@
     node.hidden = !text;
   }
 
-  document.addEventListener("htmx:wsClose", () => {
+  function connectionLost() {
     if (leaving) return;
     connected = false;
-    showConnection("Connection lost. Reconnecting… Nothing you have sent is lost.");
+    showConnection("Reconnecting… Your connection dropped. What you typed is kept, and nothing you have sent is lost.");
     sync();
+  }
+
+  document.addEventListener("htmx:wsClose", (event) => {
+    if (leaving) return;
+    const code = event.detail.event ? event.detail.event.code : 1006;
+    if (REFUSED.has(code)) {
+      connected = false;
+      showConnection("This conversation can no longer be reached from this page. Reload the page; you may need to log in again.");
+      sync();
+      return;
+    }
+    connectionLost();
+    if (!RETRIED_BY_HTMX.has(code) && event.detail.socketWrapper) {
+      const wrapper = event.detail.socketWrapper;
+      const delay = htmx.config.wsReconnectDelay(ownRetries);
+      ownRetries += 1;
+      window.setTimeout(() => { if (!leaving && !connected) wrapper.reconnect(); }, delay);
+    }
   });
 
-  document.addEventListener("htmx:wsOpen", () => {
+  // The browser knows it is offline before the socket does: say so at once. Back online, a
+  // socket that stayed open carries on; a closed one is being retried and will say when it is.
+  window.addEventListener("offline", connectionLost);
+  window.addEventListener("online", () => {
+    if (socket && socket.readyState === WebSocket.OPEN) socketOpened();
+  });
+  window.addEventListener("pagehide", () => { leaving = true; });
+
+  document.addEventListener("htmx:wsOpen", (event) => {
+    socket = event.detail.event ? event.detail.event.target : null;
+    if (navigator.onLine) socketOpened();
+  });
+
+  function socketOpened() {
     const wasDown = !connected;
     connected = true;
+    ownRetries = 0;
     showConnection("");
     if (wasDown) {
       const node = document.getElementById("time-announcer");
       if (node) node.textContent = "Reconnected.";
     }
     sync();
+  }
+
+  document.addEventListener("htmx:wsBeforeMessage", () => {
+    following = following && atEnd();
   });
 
   document.addEventListener("htmx:wsAfterMessage", (event) => {
@@ -148,7 +237,8 @@
       if (state && state.dataset.state !== "ended") state.dataset.state = streaming ? "streaming" : "idle";
     }
     sync();
-    scrollToEnd();
+    if (following) scrollToEnd();
+    else if (message.includes("msg-")) offerNewMessage();
   });
 
   // --- The timer: elapsed, or a countdown; read out only at a few moments -------------------

@@ -269,7 +269,7 @@ def test_a_student_practises_reflects_and_reads_feedback(
     expect(rows.first).to_contain_text("In progress")
     expect(rows.last).to_contain_text("Feedback from your teacher")
     check(page, camera, "my-sessions")
-    rows.last.get_by_role("link", name=FIRST_CLIENT).click()
+    rows.last.get_by_role("link", name=FIRST_CLIENT, exact=True).click()
     expect(page.get_by_role("heading", name="Feedback from your teacher")).to_be_visible()
     expect(page.get_by_text("Try one more open question.")).to_be_visible()
     first_turn = page.locator(".transcript-record .msg-student").first
