@@ -66,6 +66,7 @@ def test_a_production_environment_passes_the_deploy_checks():
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="k7#Qz-" + "x9Lp2mW4vR8tY1uB6nC3dF5gH0jK" * 2,
         DJANGO_ALLOWED_HOSTS="rapport.example.edu",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://rapport.example.edu",
         DATABASE_URL="postgres://rapport@db.example.edu/rapport",
         REDIS_URL="redis://cache.example.edu:6379/0",
     )
