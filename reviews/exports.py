@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.text import slugify
 
 from conversations.models import Message
@@ -52,6 +53,14 @@ CONTENT_TYPES = {
 def export_filename(session: PracticeSession, fmt: str) -> str:
     client = slugify(session.client_snapshot.get("name", "")) or "client"
     return f"{client}-{session.started_at:%Y-%m-%d}-{str(session.pk)[:8]}.{EXTENSIONS[fmt]}"
+
+
+def transcript_download(session: PracticeSession, fmt: str, data: dict[str, Any]) -> HttpResponse:
+    """The transcript data rendered in one format, as a file to save (the teacher's or the
+    student's own data: the caller chooses which)."""
+    response = HttpResponse(RENDERERS[fmt](data), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(session, fmt)}"'
+    return response
 
 
 def _speaker(session: PracticeSession, role: str) -> str:

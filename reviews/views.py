@@ -220,11 +220,7 @@ def export(request: HttpRequest, session_id: uuid.UUID, fmt: str) -> HttpRespons
     if fmt not in exports.RENDERERS:
         raise Http404
     session = _get_session_for_teacher(request, session_id)
-    body = exports.RENDERERS[fmt](exports.transcript_data(session))
-    response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
-    filename = exports.export_filename(session, fmt)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return exports.transcript_download(session, fmt, exports.transcript_data(session))
 
 
 @teacher_required

@@ -194,11 +194,7 @@ def transcript_download(request: HttpRequest, session_id: uuid.UUID, fmt: str) -
     if fmt not in STUDENT_TRANSCRIPT_FORMATS:
         raise Http404
     session = _get_session_for_user(request, session_id)
-    body = exports.RENDERERS[fmt](exports.student_transcript_data(session))
-    response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
-    filename = exports.export_filename(session, fmt)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return exports.transcript_download(session, fmt, exports.student_transcript_data(session))
 
 
 @student_required
