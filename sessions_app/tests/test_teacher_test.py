@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 from html.parser import HTMLParser
 
+import pytest
 from asgiref.sync import async_to_sync
 from django.urls import resolve
 
@@ -17,6 +18,14 @@ from sessions_app.services import message_account, message_append, session_end, 
 from tests.test_authorization import FORBIDDEN, HTTP_CASES, OK
 
 REPLY_COST = Decimal("0.0001234567")
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ending a session goes through channels' database_sync_to_async, which closes "old"
+    connections first: inside the test's transaction on PostgreSQL that would be the test's own
+    (Django's test client switches close_old_connections off for the same reason)."""
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
 
 
 def _test_with_a_reply(teacher, client_profile) -> tuple[PracticeSession, Message]:

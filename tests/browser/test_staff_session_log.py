@@ -19,8 +19,13 @@ REPLY_TIMEOUT_MS = 30_000
 
 def _start_session(page: Page) -> str:
     page.get_by_role("button", name="Start session").first.click()
-    page.get_by_role("button", name=re.compile("I understand")).click()
-    expect(page.get_by_label("Your reply")).to_be_visible()
+    # A client with content warnings shows them first; one without starts at once.
+    warned = page.get_by_role("button", name=re.compile("I understand"))
+    reply = page.get_by_label("Your reply")
+    expect(warned.or_(reply)).to_be_visible()
+    if warned.is_visible():
+        warned.click()
+    expect(reply).to_be_visible()
     return re.search(r"/sessions/([0-9a-f-]{36})/", page.url)[1]
 
 

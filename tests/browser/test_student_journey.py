@@ -156,7 +156,7 @@ def test_a_student_practises_reflects_and_reads_feedback(
     server.submit_login(page, username)
     expect(page).to_have_url(re.compile(r"/accounts/notice/\?next="))
     expect(page.get_by_role("heading", name="Before you start")).to_be_visible()
-    expect(page.get_by_role("heading", name="The client is an AI")).to_be_visible()
+    expect(page.get_by_role("heading", name="The client is simulated")).to_be_visible()  # demo mode
     check(page, camera, "notice")
     page.get_by_role("button", name=re.compile("I have read this")).click()
     expect(page).to_have_url(server.url + "/practice/")
