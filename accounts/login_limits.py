@@ -29,7 +29,11 @@ def username_key(raw: str) -> str:
 
 
 def _limits(username: str, address: str) -> list[tuple[str, str, str]]:
-    """(counter name, key, rate) for each limit this attempt falls under."""
+    """(counter name, key, rate) for each limit this attempt falls under. A blank username
+    falls under the address's limit only."""
+    per_address = ("address", address, f"{settings.LOGIN_FAILURES_PER_ADDRESS}/m")
+    if not username:
+        return [per_address]
     return [
         (
             "username-address",
@@ -37,11 +41,11 @@ def _limits(username: str, address: str) -> list[tuple[str, str, str]]:
             f"{settings.LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS}/m",
         ),
         ("username", username, f"{settings.LOGIN_FAILURES_PER_USERNAME}/h"),
-        ("address", address, f"{settings.LOGIN_FAILURES_PER_ADDRESS}/m"),
+        per_address,
     ]
 
 
-def _usage(request: HttpRequest, name: str, key: str, rate: str, *, increment: bool):
+def _usage(request: HttpRequest, name: str, key: str, rate: str, *, increment: bool) -> dict | None:
     return get_usage(
         request,
         group=f"{GROUP}.{name}",
@@ -55,8 +59,6 @@ def login_check(request: HttpRequest, raw_username: str) -> None:
     """Raise Ratelimited (a 429 page) when any counter has used up its failures."""
     username, address = username_key(raw_username), _get_ip(request)
     for name, key, rate in _limits(username, address):
-        if not username and name != "address":
-            continue
         usage = _usage(request, name, key, rate, increment=False)
         if usage is not None and usage["count"] >= usage["limit"]:
             raise Ratelimited()
@@ -66,6 +68,4 @@ def login_failure_record(request: HttpRequest, raw_username: str) -> None:
     """Count one failed attempt on every counter it belongs to."""
     username, address = username_key(raw_username), _get_ip(request)
     for name, key, rate in _limits(username, address):
-        if not username and name != "address":
-            continue
         _usage(request, name, key, rate, increment=True)
