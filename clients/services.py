@@ -1,3 +1,4 @@
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +59,7 @@ def _name_key(name: str) -> str:
     return name.strip().casefold()
 
 
-def _free_name(name: str, taken: set[str]) -> str:
+def _free_name(name: str, taken: Container[str]) -> str:
     """ "Name (2)", "Name (3)"…: the first the teacher does not use, within the name's length."""
     limit = ClientProfile._meta.get_field("name").max_length
     number = 2
@@ -90,7 +91,6 @@ def clients_import(
     clashes = [card["name"] for card in cards if _name_key(card["name"]) in existing]
     if clashes and on_existing not in OnExisting.values:
         raise ImportNeedsChoice(list(dict.fromkeys(clashes)))
-    taken = set(existing)
     result = ImportResult()
     for fields in cards:
         key = _name_key(fields["name"])
@@ -100,11 +100,10 @@ def clients_import(
         if key in existing and on_existing == OnExisting.UPDATE:
             result.updated.append(client_update(client=existing[key], card=fields))
             continue
-        if key in taken:
-            fields = fields | {"name": _free_name(fields["name"], taken)}
+        if key in existing:
+            fields = fields | {"name": _free_name(fields["name"], existing)}
         client = ClientProfile.objects.create(owner=owner, is_published=publish, **fields)
-        taken.add(_name_key(client.name))
-        existing.setdefault(_name_key(client.name), client)
+        existing[_name_key(client.name)] = client
         result.created.append(client)
     return result
 
