@@ -38,8 +38,7 @@ def teacher_clients(
 
 def teacher_client_counts(*, owner: User) -> dict[str, int]:
     """How many clients the teacher has on the list and in the archive. One query."""
-    counts = ClientProfile.objects.filter(owner=owner).aggregate(
+    return ClientProfile.objects.filter(owner=owner).aggregate(
         current=Count("id", filter=Q(archived_at__isnull=True)),
         archived=Count("id", filter=Q(archived_at__isnull=False)),
     )
-    return {"current": counts["current"], "archived": counts["archived"]}
