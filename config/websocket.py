@@ -6,8 +6,6 @@ production must: a deploy check says so), the Origin's scheme, host and port mus
 those origins. Without it (debug, tests) any scheme and port of an allowed host is accepted.
 """
 
-from urllib.parse import ParseResult
-
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.routing import URLRouter
 from channels.security.websocket import OriginValidator
@@ -41,11 +39,14 @@ def check_socket_origins(app_configs=None, **kwargs) -> list[Warning]:
 
 
 class SiteOriginValidator(OriginValidator):
-    def __init__(self, application) -> None:
-        super().__init__(application, allowed_origins=[])
+    """Channels' OriginValidator whose allowed origins are site_origins(), read per socket."""
 
-    def valid_origin(self, parsed_origin: ParseResult | None) -> bool:
-        return OriginValidator(self.application, site_origins()).valid_origin(parsed_origin)
+    def __init__(self, application) -> None:
+        self.application = application  # not super(): allowed_origins is read, never stored
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return site_origins()
 
 
 class UnknownPathConsumer(AsyncWebsocketConsumer):
