@@ -6,6 +6,7 @@ pydantic's strict mode names the field in every error, which is what the person 
 """
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -119,6 +120,18 @@ def cards_parse(text: str, *, source: str) -> list[dict[str, Any]]:
         card_validate(item, source=f"{source}[{index}]" if isinstance(data, list) else source)
         for index, item in enumerate(items)
     ]
+
+
+def cards_from_file(size: int, read: Callable[[], bytes], *, source: str) -> list[dict[str, Any]]:
+    """The cards of one uploaded or named file, or CardError: its size is checked before it is
+    read, so an oversized file is never loaded."""
+    if size > IMPORT_MAX_BYTES:
+        raise CardError(f"{source}: the file is larger than {IMPORT_MAX_BYTES // 1_000_000} MB.")
+    try:
+        text = read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise CardError(f"{source}: the file is not UTF-8 text.") from None
+    return cards_parse(text, source=source)
 
 
 def card_from_client(client: ClientProfile) -> dict[str, Any]:

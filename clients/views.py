@@ -19,7 +19,7 @@ from clients.cards import (
     IMPORT_MAX_CARDS,
     CardError,
     card_from_client,
-    cards_parse,
+    cards_from_file,
 )
 from clients.forms import ClientForm, ClientListForm
 from clients.models import ClientProfile
@@ -211,15 +211,7 @@ def _cards_from_upload(upload: UploadedFile | None) -> list[dict]:
     """The validated cards of an uploaded file, or CardError saying plainly what is wrong."""
     if upload is None:
         raise CardError("Choose a JSON file of client cards to import.")
-    if upload.size > IMPORT_MAX_BYTES:
-        raise CardError(
-            f"{upload.name}: the file is larger than {IMPORT_MAX_BYTES // 1_000_000} MB."
-        )
-    try:
-        text = upload.read().decode("utf-8")
-    except UnicodeDecodeError:
-        raise CardError(f"{upload.name}: the file is not UTF-8 text.") from None
-    return cards_parse(text, source=upload.name)
+    return cards_from_file(upload.size, upload.read, source=upload.name)
 
 
 # --- Preview ------------------------------------------------------------------------------------

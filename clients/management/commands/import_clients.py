@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from clients.cards import IMPORT_MAX_BYTES, IMPORT_MAX_CARDS, CardError, cards_parse
+from clients.cards import IMPORT_MAX_CARDS, CardError, cards_from_file
 from clients.services import ImportNeedsChoice, OnExisting, clients_import
 
 
@@ -12,16 +12,10 @@ def read_cards(paths: list[str]) -> list[dict]:
     cards = []
     for path in paths:
         try:
-            if Path(path).stat().st_size > IMPORT_MAX_BYTES:
-                raise CardError(
-                    f"{path}: the file is larger than {IMPORT_MAX_BYTES // 1_000_000} MB."
-                )
-            text = Path(path).read_text(encoding="utf-8")
+            size = Path(path).stat().st_size
+            cards.extend(cards_from_file(size, Path(path).read_bytes, source=path))
         except OSError as error:
             raise CardError(f"{path}: cannot be read ({error.strerror}).") from None
-        except UnicodeDecodeError:
-            raise CardError(f"{path}: is not UTF-8 text.") from None
-        cards.extend(cards_parse(text, source=path))
         if len(cards) > IMPORT_MAX_CARDS:
             raise CardError(f"More than {IMPORT_MAX_CARDS} cards in all; import fewer at once.")
     return cards
