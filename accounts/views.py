@@ -44,22 +44,18 @@ def notice(request: HttpRequest) -> HttpResponse:
         "acknowledged": not request.user.needs_notice,
         "retention": settings.NOTICE_RETENTION,
         "contact": settings.NOTICE_CONTACT,
-    } | _provider_for_notice()
+        "gateway_host": _gateway_host(),
+    }
     return render(request, "accounts/notice.html", context)
 
 
-def _provider_for_notice() -> dict[str, str]:
-    """Where replies come from, as the notice must tell it truly for this installation.
-
-    Without a key the offline demo writes the replies and nothing leaves the server; with a key,
-    the conversation goes to Anthropic, or to the gateway ANTHROPIC_BASE_URL names.
-    """
-    if not settings.ANTHROPIC_API_KEY:
-        return {"provider": "demo", "provider_host": ""}
-    if settings.ANTHROPIC_BASE_URL:
-        host = urlsplit(settings.ANTHROPIC_BASE_URL).hostname or settings.ANTHROPIC_BASE_URL
-        return {"provider": "gateway", "provider_host": host}
-    return {"provider": "anthropic", "provider_host": ""}
+def _gateway_host() -> str:
+    """The gateway ANTHROPIC_BASE_URL names, as the notice must tell it truly; "" when replies go
+    to Anthropic itself. (Demo mode, with no key, is every page's `demo_mode`:
+    conversations.context_processors.provider_mode.)"""
+    if not settings.ANTHROPIC_BASE_URL:
+        return ""
+    return urlsplit(settings.ANTHROPIC_BASE_URL).hostname or settings.ANTHROPIC_BASE_URL
 
 
 class LoginView(auth_views.LoginView):
