@@ -42,7 +42,6 @@ CSV_COLUMNS = [
     *STAFF_MESSAGE_KEYS,
     "comments",
 ]
-RATINGS = tuple(RATING_LABELS)
 OPENING_STATUS = "opening"  # the opening statement's row: sequence 0, before message 1
 EXTENSIONS = {"json": "json", "csv": "csv", "markdown": "md", "text": "txt"}
 CONTENT_TYPES = {
@@ -173,7 +172,7 @@ def _review_data(review: SessionReview | None) -> dict[str, Any] | None:
     return {
         "overall_note": review.overall_note,
         "released_at": review.released_at.isoformat() if review.released_at else None,
-        "ratings": {name: getattr(review, name) for name in RATINGS},
+        "ratings": {name: getattr(review, name) for name in RATING_LABELS},
         "example": review.example,
     }
 
