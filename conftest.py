@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -11,8 +12,9 @@ from django.utils import timezone
 
 from accounts.models import NOTICE_VERSION, User
 from clients.models import ClientProfile
+from conversations.models import Message
 from sessions_app.models import PracticeSession
-from sessions_app.services import session_start
+from sessions_app.services import message_account, message_append, session_start
 
 pytest_plugins = ["fakeapi.pytest_plugin"]
 
@@ -122,6 +124,31 @@ def make_client(owner: User, **fields) -> ClientProfile:
         "is_published": True,
     }
     return ClientProfile.objects.create(owner=owner, **(defaults | fields))
+
+
+EXCHANGE_COST = Decimal("0.0001234567")
+
+
+def add_exchange(
+    session: PracticeSession,
+    student_text: str = "Hello.",
+    client_text: str = "Hi.",
+    *,
+    cost: Decimal = EXCHANGE_COST,
+) -> Message:
+    """A student turn and a client reply with its tokens, cost and timings; returns the reply."""
+    message_append(session=session, role=Message.Role.STUDENT, content=student_text)
+    reply = message_append(session=session, role=Message.Role.CLIENT, content=client_text)
+    message_account(
+        message=reply,
+        input_tokens=900,
+        output_tokens=40,
+        cache_write_tokens=0,
+        cache_read_tokens=300,
+        cost=cost,
+    )
+    Message.objects.filter(pk=reply.pk).update(first_token_ms=420, total_ms=1300)
+    return reply
 
 
 @pytest.fixture

@@ -176,11 +176,16 @@ def _released_feedback(session: PracticeSession) -> dict[str, Any] | None:
     return {
         "released_at": review.released_at.isoformat(),
         "note": review.overall_note,
-        "comments": [
-            {"message_sequence_number": comment.message.sequence_number, "text": comment.text}
-            for comment in review.comments.select_related("message")
-        ],
+        "comments": _comment_rows(review.comments.select_related("message")),
     }
+
+
+def _comment_rows(comments) -> list[dict[str, Any]]:
+    """A review's comments, each by the number of the message it is on."""
+    return [
+        {"message_sequence_number": comment.message.sequence_number, "text": comment.text}
+        for comment in comments
+    ]
 
 
 def _person_session(session: PracticeSession) -> dict[str, Any]:
@@ -212,10 +217,7 @@ def _reviews_written(user: User) -> list[dict[str, Any]]:
             "session_id": str(review.session_id),
             "note": review.overall_note,
             "released_at": review.released_at.isoformat() if review.released_at else None,
-            "comments": [
-                {"message_sequence_number": c.message.sequence_number, "text": c.text}
-                for c in review.comments.all()
-            ],
+            "comments": _comment_rows(review.comments.all()),
         }
         for review in reviews
     ]

@@ -217,13 +217,8 @@ DATASETS: dict[str, Callable[[Options], Table]] = {
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return money_text(value)
-    if value is None:
-        return ""
-    return value
+    """A CSV cell: as in JSON, with an empty cell for nothing."""
+    return "" if value is None else _json_value(value)
 
 
 class _Echo:

@@ -53,14 +53,8 @@ async def publish() -> None:
 SESSION_LOG = "monitoring/session_detail.html"
 
 
-def session_log_context(session_id) -> dict:
-    """What the session log's live block shows: one query for the session, two for its rows."""
-    session = PracticeSession.objects.select_related("student", "client_profile").get(pk=session_id)
-    return {"session": session, **selectors.session_log(session)}
-
-
 def session_log_html(session_id, *, oob: bool) -> str:
-    context = session_log_context(session_id) | {"oob": oob}
+    context = selectors.session_log(session_id) | {"oob": oob}
     return render_to_string(f"{SESSION_LOG}#log", context)
 
 

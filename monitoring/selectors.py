@@ -297,11 +297,15 @@ def sessions_filtered(
     return sessions
 
 
-def session_log(session: PracticeSession) -> dict:
-    """The staff session log's rows: the transcript and the session's errors (two queries).
+def session_log(session_id) -> dict:
+    """The staff session log, for the page, its polling fallback and its socket: the session
+    with its student and client, its transcript and its errors (three queries). Raises
+    PracticeSession.DoesNotExist.
 
     Not "messages": that name is the messages framework's, which base.html shows as a banner."""
+    session = PracticeSession.objects.select_related("student", "client_profile").get(pk=session_id)
     return {
+        "session": session,
         "transcript": list(Message.objects.filter(session=session).order_by("sequence_number")),
         "errors": list(ErrorEvent.objects.filter(session=session).order_by("created_at")),
     }

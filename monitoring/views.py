@@ -156,10 +156,10 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 
 def _session_log_context(session_id: UUID) -> dict:
-    session = get_object_or_404(
-        PracticeSession.objects.select_related("student", "client_profile"), pk=session_id
-    )
-    return {"session": session, **selectors.session_log(session)}
+    try:
+        return selectors.session_log(session_id)
+    except PracticeSession.DoesNotExist:
+        raise Http404 from None
 
 
 @staff_required

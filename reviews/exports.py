@@ -22,6 +22,16 @@ from sessions_app.money import money_text, usd
 from sessions_app.spreadsheet import neutralise
 
 TRANSCRIPT_FORMAT = "rapport-transcript/v1"
+# Tokens and cost, of the session and of each message: what only teachers and staff read (with the
+# model and timings); a student's own download leaves these out (student_transcript_data).
+USAGE_KEYS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_read_tokens",
+    "cost_usd",
+)
+STAFF_MESSAGE_KEYS = ("token_count", *USAGE_KEYS, "first_token_ms", "total_ms")
 CSV_COLUMNS = [
     "sequence_number",
     "role",
@@ -29,17 +39,9 @@ CSV_COLUMNS = [
     "timestamp",
     "status",
     "content",
-    "token_count",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_tokens",
-    "cache_read_tokens",
-    "cost_usd",
-    "first_token_ms",
-    "total_ms",
+    *STAFF_MESSAGE_KEYS,
     "comments",
 ]
-RATINGS = tuple(RATING_LABELS)
 OPENING_STATUS = "opening"  # the opening statement's row: sequence 0, before message 1
 EXTENSIONS = {"json": "json", "csv": "csv", "markdown": "md", "text": "txt"}
 CONTENT_TYPES = {
@@ -141,21 +143,7 @@ STAFF_SESSION_KEYS = (
     "prompt_version",
     "demo_mode",
     "total_tokens",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_tokens",
-    "cache_read_tokens",
-    "cost_usd",
-)
-STAFF_MESSAGE_KEYS = (
-    "token_count",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_tokens",
-    "cache_read_tokens",
-    "cost_usd",
-    "first_token_ms",
-    "total_ms",
+    *USAGE_KEYS,
 )
 
 
@@ -178,24 +166,13 @@ def student_transcript_data(session: PracticeSession) -> dict[str, Any]:
     return data
 
 
-def _student_header_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
-    session = data["session"]
-    return [
-        ("Client", session["client"]),
-        ("Student", session["student"]),
-        ("Status", session["status"]),
-        ("Started", session["started_at"]),
-        ("Ended", session["ended_at"] or "-"),
-    ]
-
-
 def _review_data(review: SessionReview | None) -> dict[str, Any] | None:
     if review is None:
         return None
     return {
         "overall_note": review.overall_note,
         "released_at": review.released_at.isoformat() if review.released_at else None,
-        "ratings": {name: getattr(review, name) for name in RATINGS},
+        "ratings": {name: getattr(review, name) for name in RATING_LABELS},
         "example": review.example,
     }
 
@@ -270,19 +247,26 @@ def _rating_text(value: int | None) -> str:
 
 
 def _header_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
-    if data.get("audience") == "student":
-        return _student_header_lines(data)
+    """The session's facts; a student's own file leaves out the kind, tokens, cost and model."""
     session = data["session"]
+    staff = data.get("audience") != "student"
+    kind = "Teacher test" if session["kind"] == "teacher_test" else "Practice"
     return [
         ("Client", session["client"]),
         ("Student", session["student"]),
-        ("Kind", "Teacher test" if session["kind"] == "teacher_test" else "Practice"),
+        *([("Kind", kind)] if staff else []),
         ("Status", session["status"]),
         ("Started", session["started_at"]),
         ("Ended", session["ended_at"] or "-"),
-        ("Tokens", str(session["total_tokens"])),
-        ("Cost", usd(session["cost_usd"])),
-        ("Model", session["model"]),
+        *(
+            [
+                ("Tokens", str(session["total_tokens"])),
+                ("Cost", usd(session["cost_usd"])),
+                ("Model", session["model"]),
+            ]
+            if staff
+            else []
+        ),
     ]
 
 

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -49,10 +48,6 @@ def _get_session_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> Pra
     )
 
 
-def _date(value: str) -> date | None:
-    return query_date(value)
-
-
 def _uuid_or_blank(value: str) -> str:
     try:
         return str(uuid.UUID(value)) if value else ""
@@ -70,8 +65,8 @@ def _filters(request: HttpRequest) -> HistoryFilters:
         kind=query.get("kind", "") if query.get("kind", "") in kinds else "",
         status=query.get("status", "") if query.get("status", "") in PracticeSession.Status else "",
         review=query.get("review", "") if query.get("review", "") in dict(REVIEW_STATES) else "",
-        date_from=_date(query.get("from", "")),
-        date_to=_date(query.get("to", "")),
+        date_from=query_date(query.get("from", "")),
+        date_to=query_date(query.get("to", "")),
     )
 
 

@@ -6,12 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import make_user
-from conversations.models import Message
+from conftest import add_exchange, make_user
 from conversations.renderers import render_event
 from sessions_app.models import PracticeSession
 from sessions_app.money import usd
-from sessions_app.services import message_account, message_append, session_end, session_start
+from sessions_app.services import session_end, session_start
 
 # A reply under a cent, and a long session past one: the tiers where pages disagreed.
 COSTS = [(Decimal("0.0002957"), "$0.000296"), (Decimal("0.0312345"), "$0.0312")]
@@ -20,25 +19,11 @@ DOLLARS = re.compile(r"\$\d[\d,]*\.\d+")
 TARGETS = {"$0.01"}
 
 
-def _exchange(session: PracticeSession, cost: Decimal) -> Message:
-    message_append(session=session, role=Message.Role.STUDENT, content="Hello.")
-    reply = message_append(session=session, role=Message.Role.CLIENT, content="Hi.")
-    message_account(
-        message=reply,
-        input_tokens=900,
-        output_tokens=40,
-        cache_write_tokens=0,
-        cache_read_tokens=300,
-        cost=cost,
-    )
-    return reply
-
-
 @pytest.fixture(params=COSTS, ids=["under a cent", "past a cent"])
 def costed(request, student, teacher, client_profile) -> dict:
     cost, shown = request.param
     practice = session_start(student=student, client=client_profile)
-    _exchange(practice, cost)
+    add_exchange(practice, cost=cost)
     session_end(session=practice)
     test = session_start(student=teacher, client=client_profile, kind="teacher_test")
     PracticeSession.objects.filter(pk=test.pk).update(estimated_cost=cost)

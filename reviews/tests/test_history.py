@@ -9,9 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clients.services import preview_start
-from conftest import make_client, make_user
+from conftest import add_exchange, make_client, make_user
 from monitoring.models import ErrorEvent
-from reviews.tests.conftest import add_exchange
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
 

@@ -252,8 +252,8 @@ def _review_queries(client, teacher, session, exchanges: int) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from conftest import add_exchange
     from reviews.services import comment_add
-    from reviews.tests.conftest import add_exchange
 
     session.status = "active"
     session.save(update_fields=["status"])

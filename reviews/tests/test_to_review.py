@@ -1,9 +1,8 @@
 """What a teacher still owes feedback on: the count on their home and the history's filter."""
 
-from conftest import make_client, make_user
+from conftest import add_exchange, make_client, make_user
 from reviews.selectors import sessions_to_review_count
 from reviews.services import review_release, review_save
-from reviews.tests.conftest import add_exchange
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_end, session_start
 

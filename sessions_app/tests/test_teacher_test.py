@@ -2,14 +2,13 @@
 end page with what the test used and cost, and every link on the way for teachers to open."""
 
 import re
-from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.urls import resolve
 
-from conftest import make_client
+from conftest import EXCHANGE_COST, add_exchange, make_client
 from conversations.engine import history_events
 from conversations.models import Message
 from conversations.renderers import render_history
@@ -17,7 +16,7 @@ from sessions_app.models import PracticeSession
 from sessions_app.services import message_account, message_append, session_end, session_start
 from tests.test_authorization import FORBIDDEN, HTTP_CASES, OK
 
-REPLY_COST = Decimal("0.0001234567")
+REPLY_COST = EXCHANGE_COST
 
 
 @pytest.fixture(autouse=True)
@@ -30,17 +29,7 @@ def keep_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _test_with_a_reply(teacher, client_profile) -> tuple[PracticeSession, Message]:
     session = session_start(student=teacher, client=client_profile, kind="teacher_test")
-    message_append(session=session, role=Message.Role.STUDENT, content="Hi, what brings you in?")
-    reply = message_append(session=session, role=Message.Role.CLIENT, content="Work, mostly.")
-    message_account(
-        message=reply,
-        input_tokens=900,
-        output_tokens=40,
-        cache_write_tokens=0,
-        cache_read_tokens=300,
-        cost=REPLY_COST,
-    )
-    Message.objects.filter(pk=reply.pk).update(first_token_ms=420, total_ms=1300)
+    reply = add_exchange(session, "Hi, what brings you in?", "Work, mostly.", cost=REPLY_COST)
     session.refresh_from_db()
     return session, reply
 

@@ -5,9 +5,9 @@ import re
 
 from django.utils import timezone
 
+from conftest import add_exchange
 from conversations.models import Message
 from reviews.models import MessageComment, SessionReview
-from reviews.tests.conftest import add_exchange
 from sessions_app.services import message_append, session_end
 
 HIDDEN = "She lost her previous job after a panic attack at work."  # make_client's hidden item
