@@ -79,6 +79,7 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         if close_code:
             await self.close(code=close_code)
             return
+        self.session = session  # what the transcript shows of it never changes: read it once
         self.session_id = session.pk
         self.user_id = session.student_id
         self.can_see_costs = viewer_sees_costs(self.scope["user"])
@@ -221,8 +222,7 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         if self.json_mode:
             await self._send_events(events)
         else:
-            session = await PracticeSession.objects.aget(pk=self.session_id)
-            html = await render_history(session, events, can_see_costs=self.can_see_costs)
+            html = await render_history(self.session, events, can_see_costs=self.can_see_costs)
             await self.send(text_data=html)
 
     async def _send_event(self, event: dict) -> None:
