@@ -134,9 +134,18 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         )
 
     async def _count_while_open(self) -> None:
-        while True:
-            await asyncio.sleep(limits.seconds_to_next_bucket() + 0.05)
-            self.socket_bucket = await _in_worker(limits.socket_heartbeat)(user_id=self.user_id)
+        """Count this socket in each new bucket while it is open. When the cache cannot be
+        reached the socket stops counting (the limit lets it be), recorded for staff: the close
+        must still run, and take the socket out of the count, or its user is refused a new one."""
+        try:
+            while True:
+                await asyncio.sleep(limits.seconds_to_next_bucket() + 0.05)
+                self.socket_bucket = await _in_worker(limits.socket_heartbeat)(user_id=self.user_id)
+        except Exception:
+            logger.exception(
+                "An open socket could not count itself in the cache; it no longer counts.",
+                extra={"event_kind": "socket.heartbeat_failed"},
+            )
 
     async def disconnect(self, code: int) -> None:
         # A reply in progress is not cancelled: it runs to its end and is stored.
