@@ -54,7 +54,11 @@ def session_publisher(session_id: uuid.UUID) -> engine.Publish:
     return publish
 
 
-def _frame_check(user_id: int) -> tuple[bool, tuple[int, int | None] | None]:
+# What error_repeat_note asks to write for staff: (count, event id), or None for nothing now.
+RepeatNote = tuple[int, int | None] | None
+
+
+def _frame_check(user_id: int) -> tuple[bool, RepeatNote]:
     """Whether the frame may go on; for a refused one, what to write for staff (if anything)."""
     if limits.frame_allowed(user_id=user_id):
         return True, None
@@ -119,7 +123,7 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         )
         await self.close(code=CLOSE_TOO_MANY_SOCKETS)
 
-    async def _record_repeat(self, noted, *, kind: str, message: str) -> None:
+    async def _record_repeat(self, noted: RepeatNote, *, kind: str, message: str) -> None:
         if noted is None:
             return
         count, event_id = noted
