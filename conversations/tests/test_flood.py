@@ -2,15 +2,13 @@
 sockets, and refusals recorded as one counted event rather than one row per frame."""
 
 import asyncio
-import logging
 import uuid
 
 import pytest
 
 from conftest import make_client, make_user
 from conversations.models import Message
-from conversations.tests.conftest import open_socket, student_frame
-from monitoring.logging import DatabaseHandler
+from conversations.tests.conftest import error_events_handler, open_socket, student_frame
 from monitoring.models import ErrorEvent
 from sessions_app.services import message_append, session_start
 
@@ -25,12 +23,6 @@ def session(db):
     # A stored turn: a counted socket sends it once connected.
     message_append(session=session, role=Message.Role.STUDENT, content="Hello.")
     return session
-
-
-def _handler() -> DatabaseHandler:
-    return next(
-        h for h in logging.getLogger("conversations").handlers if isinstance(h, DatabaseHandler)
-    )
 
 
 async def _counted_socket(session):
@@ -145,6 +137,6 @@ async def test_a_conversation_reopens_after_its_socket_lost_the_cache_mid_heartb
     again = await open_socket(session.student, session.id)
     assert (await again.receive())["type"] == "message"  # not "too many tabs"
     await again.close()
-    _handler().flush()
+    error_events_handler().flush()
     recorded = await ErrorEvent.objects.aget(kind="socket.heartbeat_failed")
     assert recorded.details["exception"] == "ConnectionError"
