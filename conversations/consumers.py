@@ -54,7 +54,11 @@ def session_publisher(session_id: uuid.UUID) -> engine.Publish:
     return publish
 
 
-def _frame_check(user_id: int) -> tuple[bool, tuple[int, int | None] | None]:
+# What error_repeat_note asks to write for staff: (count, event id), or None for nothing now.
+RepeatNote = tuple[int, int | None] | None
+
+
+def _frame_check(user_id: int) -> tuple[bool, RepeatNote]:
     """Whether the frame may go on; for a refused one, what to write for staff (if anything)."""
     if limits.frame_allowed(user_id=user_id):
         return True, None
@@ -79,6 +83,7 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         if close_code:
             await self.close(code=close_code)
             return
+        self.session = session  # what the transcript shows of it never changes: read it once
         self.session_id = session.pk
         self.user_id = session.student_id
         self.can_see_costs = viewer_sees_costs(self.scope["user"])
@@ -118,7 +123,7 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         )
         await self.close(code=CLOSE_TOO_MANY_SOCKETS)
 
-    async def _record_repeat(self, noted, *, kind: str, message: str) -> None:
+    async def _record_repeat(self, noted: RepeatNote, *, kind: str, message: str) -> None:
         if noted is None:
             return
         count, event_id = noted
@@ -133,9 +138,18 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         )
 
     async def _count_while_open(self) -> None:
-        while True:
-            await asyncio.sleep(limits.seconds_to_next_bucket() + 0.05)
-            self.socket_bucket = await _in_worker(limits.socket_heartbeat)(user_id=self.user_id)
+        """Count this socket in each new bucket while it is open. When the cache cannot be
+        reached the socket stops counting (the limit lets it be), recorded for staff: the close
+        must still run, and take the socket out of the count, or its user is refused a new one."""
+        try:
+            while True:
+                await asyncio.sleep(limits.seconds_to_next_bucket() + 0.05)
+                self.socket_bucket = await _in_worker(limits.socket_heartbeat)(user_id=self.user_id)
+        except Exception:
+            logger.exception(
+                "An open socket could not count itself in the cache; it no longer counts.",
+                extra={"event_kind": "socket.heartbeat_failed"},
+            )
 
     async def disconnect(self, code: int) -> None:
         # A reply in progress is not cancelled: it runs to its end and is stored.
@@ -221,8 +235,7 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         if self.json_mode:
             await self._send_events(events)
         else:
-            session = await PracticeSession.objects.aget(pk=self.session_id)
-            html = await render_history(session, events, can_see_costs=self.can_see_costs)
+            html = await render_history(self.session, events, can_see_costs=self.can_see_costs)
             await self.send(text_data=html)
 
     async def _send_event(self, event: dict) -> None:

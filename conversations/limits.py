@@ -33,7 +33,10 @@ def _day_key(name: str) -> str:
 
 
 def _count(key: str, amount: int, timeout: int) -> int:
-    cache.add(key, 0, timeout)
+    # Most counts open a window (the first frame of a second, the first turn of a minute): one
+    # round trip to the cache for those, an add that fails and an incr for the rest.
+    if cache.add(key, amount, timeout):
+        return amount
     try:
         return cache.incr(key, amount)
     except ValueError:  # expired between add and incr

@@ -74,13 +74,7 @@ def render_event(event: dict, *, can_see_costs: bool, client_name: str) -> str:
 
 def history_items(events: list[dict]) -> list[dict]:
     """History events as rows for the transcript partial (a live reply shows as streaming)."""
-    items = []
-    for event in events:
-        if event["type"] == "reply.started":
-            items.append({"id": event["message_id"], "role": "client", "status": "streaming"})
-        else:
-            items.append(_message_row(event["message"]))
-    return items
+    return [_row(event) for event in events]
 
 
 def _with_stored_costs(session: PracticeSession, items: list[dict]) -> list[dict]:

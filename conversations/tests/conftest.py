@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +12,7 @@ from accounts.testing import session_cookie
 from config.asgi import application
 from conversations import engine
 from conversations.llm.base import LLMRequest, ProviderError, StreamEnd, TextDelta, Usage
+from monitoring.logging import DatabaseHandler
 
 
 class ScriptedProvider:
@@ -114,3 +116,10 @@ async def open_socket(
 
 def student_frame(content: str, client_msg_id: str) -> dict:
     return {"type": "student_message", "content": content, "client_msg_id": client_msg_id}
+
+
+def error_events_handler() -> DatabaseHandler:
+    """The handler that writes the conversations logger's errors as ErrorEvents (flush() it)."""
+    return next(
+        h for h in logging.getLogger("conversations").handlers if isinstance(h, DatabaseHandler)
+    )

@@ -1,7 +1,6 @@
 """A turn sent while no database connection comes free in time is answered "busy", not stored,
 and recorded for staff; the socket stays open for the next try."""
 
-import logging
 import uuid
 
 import pytest
@@ -12,8 +11,7 @@ from config.middleware import BUSY
 from conftest import make_client, make_user
 from conversations import engine
 from conversations.models import Message
-from conversations.tests.conftest import open_socket, student_frame
-from monitoring.logging import DatabaseHandler
+from conversations.tests.conftest import error_events_handler, open_socket, student_frame
 from monitoring.models import ErrorEvent
 from sessions_app.services import session_start
 
@@ -25,12 +23,6 @@ def session(db):
     student = make_user("student-busy")
     client = make_client(make_user("teacher-busy", "teacher"))
     return session_start(student=student, client=client, prompt_version="test")
-
-
-def _handler() -> DatabaseHandler:
-    return next(
-        h for h in logging.getLogger("conversations").handlers if isinstance(h, DatabaseHandler)
-    )
 
 
 async def _no_connection(**kwargs) -> None:
@@ -56,5 +48,5 @@ async def test_a_turn_with_no_connection_free_is_answered_busy_and_not_stored(
     await socket.close()
 
     assert await Message.objects.filter(session=session, role="student").acount() == 1
-    _handler().flush()
+    error_events_handler().flush()
     assert await ErrorEvent.objects.filter(kind="server.busy").acount() == 1

@@ -1,13 +1,14 @@
 """Flood guards shared through the cache: sockets per user, frames per user over all their
 sockets, and refusals recorded as one counted event rather than one row per frame."""
 
+import asyncio
 import uuid
 
 import pytest
 
 from conftest import make_client, make_user
 from conversations.models import Message
-from conversations.tests.conftest import open_socket, student_frame
+from conversations.tests.conftest import error_events_handler, open_socket, student_frame
 from monitoring.models import ErrorEvent
 from sessions_app.services import message_append, session_start
 
@@ -116,3 +117,26 @@ def test_an_open_socket_keeps_counting_by_its_heartbeat(db, settings, monkeypatc
         clock[0] += limits.SOCKET_BUCKET_SECONDS
         limits.socket_heartbeat(user_id=8)
         assert limits.socket_open(user_id=8) is None
+
+
+async def test_a_conversation_reopens_after_its_socket_lost_the_cache_mid_heartbeat(
+    session, settings, monkeypatch
+):
+    from conversations import limits
+
+    def cache_unreachable(**kwargs) -> int:
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    settings.SOCKETS_PER_USER = 1
+    monkeypatch.setattr(limits, "seconds_to_next_bucket", lambda: 0.0)
+    monkeypatch.setattr(limits, "socket_heartbeat", cache_unreachable)
+    socket = await _counted_socket(session)
+    await asyncio.sleep(0.3)  # its heartbeat has run, and failed
+    await socket.close()  # the close still takes the socket out of the count
+
+    again = await open_socket(session.student, session.id)
+    assert (await again.receive())["type"] == "message"  # not "too many tabs"
+    await again.close()
+    error_events_handler().flush()
+    recorded = await ErrorEvent.objects.aget(kind="socket.heartbeat_failed")
+    assert recorded.details["exception"] == "ConnectionError"
