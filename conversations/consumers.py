@@ -70,7 +70,19 @@ def _frame_check(user_id: int) -> tuple[bool, RepeatNote]:
 _in_worker = partial(sync_to_async, thread_sensitive=False)
 
 
-class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
+class SessionEventsFirst:
+    """For a consumer in a session's group: its events skip Channels' close_old_connections hop
+    to the database thread, which every reply.delta to every socket would otherwise wait for (a
+    handler that needs the database goes through database_sync_to_async, which does its own)."""
+
+    async def dispatch(self, message: dict) -> None:
+        if message["type"] == "session.event":
+            await self.session_event(message)
+            return
+        await super().dispatch(message)
+
+
+class ChatConsumer(SessionEventsFirst, ClosedOnSignOut, AsyncWebsocketConsumer):
     group = ""
     socket_bucket: int | None = None  # the last bucket this socket counted itself in
     heartbeat: asyncio.Task | None = None
@@ -213,14 +225,6 @@ class ChatConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
             )
         else:
             await engine.end_session(session_id=self.session_id, publish=self._publish)
-
-    async def dispatch(self, message: dict) -> None:
-        # Group events touch no database: skip Channels' close_old_connections hop to the
-        # database thread, which every reply.delta to every socket would otherwise wait for.
-        if message["type"] == "session.event":
-            await self.session_event(message)
-            return
-        await super().dispatch(message)
 
     async def session_event(self, message: dict) -> None:
         """An event for every socket of this session, from the channel-layer group."""

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.sockets import ClosedOnSignOut
-from conversations.consumers import session_group
+from conversations.consumers import SessionEventsFirst, session_group
 from monitoring import live
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class DashboardConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
 
-class SessionLogConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
+class SessionLogConsumer(SessionEventsFirst, ClosedOnSignOut, AsyncWebsocketConsumer):
     """The staff session log of one session, live: the same events the student's sockets get.
 
     Streamed text is appended as it comes (no database); every other event (a stored turn, a
@@ -102,14 +102,6 @@ class SessionLogConsumer(ClosedOnSignOut, AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Read-only: staff never speak in a student's session."""
-
-    async def dispatch(self, message: dict) -> None:
-        # As the conversation socket does: a group event needs no close_old_connections hop to
-        # the database thread (a redraw goes through database_sync_to_async, which does its own).
-        if message["type"] == "session.event":
-            await self.session_event(message)
-            return
-        await super().dispatch(message)
 
     async def session_event(self, message: dict) -> None:
         event = message["event"]
