@@ -162,3 +162,63 @@ def test_no_page_scrolls_sideways_on_a_390_px_phone(
             too_wide.append(f"{path}: {extra} px too wide, widest {_widest(phone)}")
     assert checked, f"no pages to check for {role}"
     assert not too_wide, f"{role} at 390 px:\n" + "\n".join(too_wide)
+
+
+LAPTOP = {"width": 1280, "height": 800}
+SIZES = {"laptop": LAPTOP, "phone": PHONE}
+
+
+@pytest.mark.parametrize("role", list(LOGINS))
+def test_every_page_is_photographed_on_a_laptop(
+    role: str,
+    new_page: Callable[..., Page],
+    world_server: LiveServer,
+    world_pages: dict[str, list[str]],
+) -> None:
+    """The same pages at 1280x800, under test-artifacts/screenshots/1280/<role>/, to look at."""
+    laptop = new_page(server=world_server)
+    laptop.set_viewport_size(LAPTOP)
+    if LOGINS[role]:
+        world_server.login(laptop, LOGINS[role])
+    directory = ARTIFACTS / "screenshots" / "1280" / role
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    checked = []
+    for path in world_pages[role]:
+        url = world_server.url + path
+        if not _is_page(laptop, url):
+            continue
+        laptop.goto(url)
+        laptop.wait_for_load_state("load")
+        checked.append(path)
+        laptop.screenshot(path=directory / f"{_slug(path)}.png", full_page=True)
+        assert _overflow(laptop) <= 0, f"{path} scrolls sideways at 1280 px: {_widest(laptop)}"
+    assert checked, f"no pages to photograph for {role}"
+
+
+# The busy page is answered when no database connection is free: rendered here as the middleware
+# renders it, and shown in the browser as a page of the server's.
+BUSY_PAGE = """
+from django.template.loader import render_to_string
+from config.middleware import BUSY
+import json
+print(json.dumps(render_to_string("503.html", {"busy": BUSY})))
+"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_busy_page_and_the_admin_login_are_photographed(
+    size: str, new_page: Callable[..., Page], world_server: LiveServer
+) -> None:
+    page = new_page(server=world_server)
+    page.set_viewport_size(SIZES[size])
+    directory = ARTIFACTS / "screenshots" / size
+    directory.mkdir(parents=True, exist_ok=True)
+    page.goto(world_server.url + "/admin/login/")
+    assert "Rapport" in page.title()
+    page.screenshot(path=directory / "admin-login.png", full_page=True)
+    html = world_server.shell(BUSY_PAGE).splitlines()[-1]
+    page.goto(world_server.url + "/accounts/login/")  # the busy page's links resolve on the server
+    page.set_content(json.loads(html))
+    page.screenshot(path=directory / "busy-503.png", full_page=True)
+    assert _overflow(page) <= 0
