@@ -17,7 +17,9 @@
   }
 
   let pendingId = null;
-  let connected = true;
+  // Send waits for the socket: a turn typed before it opened would go nowhere.
+  let connected = false;
+  let everConnected = false;
   let leaving = false;
   let refocus = false; // the composer had focus when a reply locked it
   let following = true; // the reader is at the newest message: keep them there
@@ -213,8 +215,9 @@
   });
 
   function socketOpened() {
-    const wasDown = !connected;
+    const wasDown = everConnected && !connected;
     connected = true;
+    everConnected = true;
     ownRetries = 0;
     showConnection("");
     if (wasDown) {

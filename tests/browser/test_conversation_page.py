@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import Page, Route, WebSocketRoute, expect
 
 from tests.browser.axe import assert_accessible
+from tests.browser.composer import send_turn
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import LiveServer, LiveServers
 from tests.browser.test_student_journey import VIEWPORTS, card, new_student
@@ -81,15 +82,8 @@ def _replies(page: Page):
     return page.locator("#transcript .msg-client.msg-complete:not(.msg-opening)")
 
 
-def _send(page: Page, text: str) -> None:
-    box = page.get_by_label("Your reply")
-    expect(box).to_be_enabled()
-    box.fill(text)
-    box.press("Enter")
-
-
 def _turn(page: Page, text: str, number: int) -> None:
-    _send(page, text)
+    send_turn(page, text)
     expect(page.locator("#transcript .msg-student")).to_have_count(number)
     expect(_replies(page)).to_have_count(number, timeout=REPLY_TIMEOUT_MS)
     expect(page.get_by_label("Your reply")).to_be_enabled()
@@ -136,7 +130,7 @@ def test_a_reader_who_scrolled_up_gets_a_new_message_button_instead_of_a_jump(
         _turn(page, text, number)
 
     # The reader scrolls up while the next reply streams: the page stays where they read.
-    _send(page, TURNS[3])
+    send_turn(page, TURNS[3])
     expect(page.locator("#transcript .msg-client.msg-streaming")).to_have_count(1)
     page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
     expect(_replies(page)).to_have_count(4, timeout=REPLY_TIMEOUT_MS)
@@ -197,6 +191,31 @@ def test_the_site_header_keeps_its_links_in_line_on_a_laptop(
         page.get_by_role("navigation", name="Main").get_by_role("link", name="My sessions")
     ).to_be_visible()
     expect(page.locator(".site-menu summary")).to_be_hidden()
+
+
+def test_send_waits_until_the_page_is_connected_and_keeps_what_was_typed(
+    new_page: Callable[..., Page], chat_server: LiveServer
+) -> None:
+    """On a slow start the page showed before it could send: a turn typed then went nowhere."""
+    page = new_page(chat_server)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(re.compile(r"/static/js/conversation\.js"), hold)
+    _start_session(chat_server, page, "slow-start")
+    box, send = page.get_by_label("Your reply"), page.get_by_role("button", name="Send")
+    expect(box).to_be_visible()
+    expect(send).to_be_disabled()
+    box.fill("Typed while the page was still starting")
+
+    held[0].continue_()
+    expect(send).to_be_enabled()
+    expect(box).to_have_value("Typed while the page was still starting")
+    send.click()
+    expect(page.locator("#transcript .msg-student")).to_have_count(1)
+    expect(_replies(page)).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
 
 
 def test_when_the_socket_drops_the_page_says_reconnecting_keeps_the_text_and_holds_send(

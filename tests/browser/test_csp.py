@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.composer import send_turn
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -95,8 +96,7 @@ def test_a_conversation_streams_under_the_policy(
         ).first.click()  # a confirmation step
     expect(page).to_have_url(re.compile(r"/sessions/[0-9a-f-]+/$"))
 
-    page.get_by_label("Your reply").fill("Hello, what brings you in today?")
-    page.keyboard.press("Enter")
+    send_turn(page, "Hello, what brings you in today?")
     expect(page.locator("#transcript .msg-client").last).not_to_have_text("", timeout=30_000)
     expect(page.locator("#reply-state")).to_have_attribute("data-state", "idle", timeout=30_000)
 

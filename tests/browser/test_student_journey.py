@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.axe import assert_accessible
+from tests.browser.composer import send_turn
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import LiveServer, LiveServers
 
@@ -111,10 +112,7 @@ def completed_replies(page: Page):
 
 def send(page: Page, text: str) -> None:
     page.evaluate(WATCH_REPLY)
-    box = page.get_by_label("Your reply")
-    expect(box).to_be_enabled()
-    box.fill(text)
-    box.press("Enter")
+    send_turn(page, text)
 
 
 def take_a_turn(page: Page, text: str, number: int) -> None:

@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from sessions_app.money import usd
 from tests.browser.axe import assert_accessible
+from tests.browser.composer import send_turn
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import LiveServer
 
@@ -135,8 +136,7 @@ def test_a_teacher_test_converses_and_sees_cost_per_message_and_a_running_total(
     expect(page.locator("#running-cost")).to_contain_text("Spent so far: $0.000000")
 
     for turn, text in enumerate(["Hi, what brings you in?", "That sounds exhausting."], 1):
-        page.get_by_label("Your reply").fill(text)
-        page.keyboard.press("Enter")
+        send_turn(page, text)
         replies = page.locator("#transcript .msg-client.msg-complete:not(.msg-opening)")
         expect(replies).to_have_count(turn, timeout=REPLY_TIMEOUT_MS)
         # Streaming: the reply's text grew in place; then its tokens and cost appeared.

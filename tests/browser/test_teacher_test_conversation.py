@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.axe import assert_accessible
+from tests.browser.composer import send_turn
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import LiveServer
 from tests.browser.test_student_journey import VIEWPORTS
@@ -61,9 +62,7 @@ def test_a_teachers_test_conversation_has_its_own_flow_and_keeps_its_costs(
     expect(page.get_by_role("heading", name=re.compile(name))).to_be_visible()
     replies = page.locator("#transcript .msg-client.msg-complete:not(.msg-opening)")
     for number, text in enumerate(("Hi, what brings you in?", "That sounds heavy."), 1):
-        expect(page.get_by_label("Your reply")).to_be_enabled()
-        page.get_by_label("Your reply").fill(text)
-        page.keyboard.press("Enter")
+        send_turn(page, text)
         expect(replies).to_have_count(number, timeout=REPLY_TIMEOUT_MS)
     expect(replies.last.locator(".msg-meta")).to_contain_text(re.compile(r"tokens · \$0\.\d{6}"))
     costs = _costs(page)
