@@ -4,7 +4,7 @@ looks_like_real_crisis(text) says whether a student's own turn suggests that the
 role-play, is in crisis. It is a net of readable patterns, not a classifier: it will miss some
 messages and catch a few it should not. Both errors are cheap in one direction only: a false alarm
 shows the support text once and records a flag a person reviews; a miss is what the teacher's
-review and the model's own instructions (clients/prompts.py: safety first) are there for.
+review and the model's own instructions (clients/prompts/system.py: safety first) are there for.
 
 Two ways in:
 - a first-person crisis statement ("I want to kill myself", "I'm not safe"), which a counselor

@@ -33,7 +33,7 @@ class PracticeSession(models.Model):
     )
     # The card as it was at the start: the conversation and its review never change with edits.
     client_snapshot = models.JSONField()
-    # The simulated client's state between turns (trust, turn): see clients/prompts.py.
+    # The simulated client's state between turns (trust, turn): see clients/prompts/state.py.
     client_state = models.JSONField(default=dict, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PRACTICE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
