@@ -52,11 +52,15 @@ POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0
 
 
 @contextlib.contextmanager
-def bench_postgres_database(server_url: str = POSTGRES_URL) -> Iterator[dict[str, str]]:
-    """A fresh PostgreSQL database (rapport_bench_<random>), migrated, dropped at the end.
+def bench_postgres_database(
+    server_url: str = POSTGRES_URL, *, debug: bool = False
+) -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database (rapport_bench_<random>), migrated, dropped at the end: the one
+    PostgreSQL helper of every benchmark.
 
     `server_url` names the server, not a database (BENCH_POSTGRES_URL overrides the default);
-    Django is set up on the new database in this process, as with bench_database().
+    Django is set up on the new database in this process, as with bench_database(), with
+    DJANGO_DEBUG on when `debug` (as bench_database() has it).
     """
     import psycopg
 
@@ -65,6 +69,8 @@ def bench_postgres_database(server_url: str = POSTGRES_URL) -> Iterator[dict[str
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     env = {"DATABASE_URL": f"{server_url.rstrip('/')}/{name}"}
+    if debug:
+        env["DJANGO_DEBUG"] = "true"
     try:
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

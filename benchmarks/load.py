@@ -290,21 +290,19 @@ def phase_bounds(turns: int) -> list[tuple[int, int]]:
     return [(0, 5), (5, turns - 5), (turns - 5, turns)]
 
 
-async def run_shape(
-    shape: str, servers: list[Server], students: list[Student], warmups: list[Student], options
-) -> ShapeResult:
-    fake_url = options.fake_url
-    script = student_turns()[: options.turns]
-    for server, warm in zip(servers, warmups, strict=True):  # SDK, pools and imports warmed
+async def _warm_up(servers: list[Server], warmups: list[Student], script, fake_url: str) -> None:
+    """Two turns on each server, so that the SDK, the pools and lazy imports are warm; the fake
+    API then forgets them."""
+    for server, warm in zip(servers, warmups, strict=True):
         socket = await open_socket(server.ws_url, warm)
         for index in range(2):
             await take_turn(socket, -1, index, script[index])
         await socket.close()
     await asyncio.to_thread(_http_json, f"{fake_url}/_fake/schedule/clear", "POST")
-    await asyncio.sleep(SETTLE_SECONDS)
-    pids = [server.process.pid for server in servers]
-    idle = [process_memory_kib(pid)["VmRSS"] for pid in pids]
 
+
+async def _open_sockets(servers: list[Server], students: list[Student]) -> list:
+    """One socket per student, round-robin over the servers; None where the connect failed."""
     gate = asyncio.Semaphore(CONNECTS_AT_ONCE)
 
     async def opened(number: int, student: Student):
@@ -314,7 +312,41 @@ async def run_shape(
             except Exception:
                 return None
 
-    sockets = await asyncio.gather(*(opened(n, s) for n, s in enumerate(students)))
+    return await asyncio.gather(*(opened(n, s) for n, s in enumerate(students)))
+
+
+async def _run_phase(servers: list[Server], sockets: list, texts, rngs, options):
+    """Every connected student takes the turns `texts`; returns the turns and the phase's
+    (turns ok, seconds, statement counts before, after)."""
+    before = await asyncio.to_thread(_counts, servers)
+    started = time.monotonic()
+    results = await asyncio.gather(
+        *(
+            converse(socket, number, texts, options.think_range, rngs[number])
+            for number, socket in enumerate(sockets)
+            if socket is not None
+        )
+    )
+    seconds = time.monotonic() - started
+    after = await asyncio.to_thread(_counts, servers)
+    done = [turn for result in results for turn in result]
+    ok = sum(1 for turn in done if not turn.error)
+    return done, (ok, seconds, before, after)
+
+
+def _cpu_since(pids: list[int], before: list[float], read) -> list[float]:
+    return [read(pid) - b for pid, b in zip(pids, before, strict=True)]
+
+
+async def run_shape(
+    shape: str, servers: list[Server], students: list[Student], warmups: list[Student], options
+) -> ShapeResult:
+    script = student_turns()[: options.turns]
+    await _warm_up(servers, warmups, script, options.fake_url)
+    await asyncio.sleep(SETTLE_SECONDS)
+    pids = [server.process.pid for server in servers]
+    idle = [process_memory_kib(pid)["VmRSS"] for pid in pids]
+    sockets = await _open_sockets(servers, students)
     await asyncio.sleep(SETTLE_SECONDS)
     connected = [process_memory_kib(pid)["VmRSS"] for pid in pids]
 
@@ -328,32 +360,18 @@ async def run_shape(
     turns: list[Turn] = []
     phases = []
     for low, high in phase_bounds(options.turns):
-        before = await asyncio.to_thread(_counts, servers)
-        phase_started = time.monotonic()
         texts = list(enumerate(script))[low:high]
-        results = await asyncio.gather(
-            *(
-                converse(socket, number, texts, options.think_range, rngs[number])
-                for number, socket in enumerate(sockets)
-                if socket is not None
-            )
-        )
-        seconds = time.monotonic() - phase_started
-        after = await asyncio.to_thread(_counts, servers)
-        done = [turn for result in results for turn in result]
+        done, phase = await _run_phase(servers, sockets, texts, rngs, options)
         turns += done
-        ok = sum(1 for turn in done if not turn.error)
-        phases.append((f"{low + 1}-{high}", ok, seconds, before, after))
+        phases.append((f"{low + 1}-{high}", *phase))
     wall = time.monotonic() - started
-    cpu = [process_cpu_seconds(pid) - b for pid, b in zip(pids, cpu_before, strict=True)]
-    cpu_wait = [
-        process_cpu_wait_seconds(pid) - b for pid, b in zip(pids, waits_before, strict=True)
-    ]
+    cpu = _cpu_since(pids, cpu_before, process_cpu_seconds)
+    cpu_wait = _cpu_since(pids, waits_before, process_cpu_wait_seconds)
     stop.set()
     await lag_task
     peak = [process_memory_kib(pid)["VmHWM"] for pid in pids]
     await asyncio.gather(*(socket.close() for socket in sockets if socket is not None))
-    schedule = await asyncio.to_thread(_http_json, f"{fake_url}/_fake/schedule")
+    schedule = await asyncio.to_thread(_http_json, f"{options.fake_url}/_fake/schedule")
     return ShapeResult(
         shape=shape,
         students=len(students),
@@ -418,6 +436,28 @@ def _forget_redis_keys(prefix: str) -> None:
 # --- Figures -------------------------------------------------------------------------------
 
 
+THROUGHPUT_HEADERS = [
+    "shape",
+    "turns ok",
+    "errors",
+    "app first token p50/95/99 ms",
+    "per-token fwd p50/95/99 ms",
+    "turns/s",
+    "messages/s",
+    "daphne CPU %",
+    "waiting for a CPU %",
+]
+BREAKDOWN_HEADERS = [
+    "shape",
+    "send->own turn echoed",
+    "send->API request",
+    "fake API late",
+    "API wrote->socket",
+    "client loop lag p99/max",
+]
+QUERY_HEADERS = ["shape", "turns", "statements", "transactions", "health checks", "round trips"]
+
+
 def _ms(values: list[float]) -> str:
     if not values:
         return "-"
@@ -469,128 +509,83 @@ def per_turn(phase, name: str) -> float:
     return (after[name] - before[name]) / ok if ok else float("nan")
 
 
-def report(results: list[ShapeResult], options) -> None:
-    think = options.think
-    print(
-        f"{options.students} students x {options.turns} turns in JSON mode, think {think} s "
-        f"before each turn; fake API: first token {options.first_token_ms:g} ms, "
-        f"{options.tokens_per_second:g} tokens/s, ~60-token replies; PostgreSQL"
-    )
-    rows, breakdown, memory, queries = [], [], [], []
-    for result in results:
-        figures = figures_of(result, options.first_token_ms)
-        errors = sum(1 for turn in result.turns if turn.error) + result.connect_errors
-        ok = sum(1 for turn in result.turns if not turn.error)
-        active = sum(phase[2] for phase in result.phases)
+def _throughput_row(result: ShapeResult, figures: Figures) -> list[str]:
+    errors = sum(1 for turn in result.turns if turn.error) + result.connect_errors
+    ok = sum(1 for turn in result.turns if not turn.error)
+    active = sum(phase[2] for phase in result.phases)
+    return [
+        SHAPE_NAMES[result.shape],
+        f"{ok}",
+        f"{errors}",
+        _ms(figures.first_token),
+        _ms(figures.per_token),
+        f"{ok / active:.1f}",
+        f"{2 * ok / active:.1f}",
+        "/".join(f"{100 * cpu / result.wall_seconds:.0f}" for cpu in result.cpu_seconds),
+        "/".join(f"{100 * wait / result.wall_seconds:.0f}" for wait in result.cpu_wait_seconds),
+    ]
+
+
+def _breakdown_row(result: ShapeResult, figures: Figures) -> list[str]:
+    return [
+        SHAPE_NAMES[result.shape],
+        _ms(figures.accepted),
+        _ms(figures.to_provider),
+        _ms(figures.fake_late),
+        _ms(figures.first_forward),
+        f"{percentile(result.lag_ms, 0.99):.0f}/{max(result.lag_ms, default=0):.0f}",
+    ]
+
+
+def _mib(values: list[int]) -> str:
+    return " + ".join(f"{kib / 1024:.0f}" for kib in values)
+
+
+def _memory_row(result: ShapeResult) -> list[str]:
+    added = sum(result.connected_rss_kib) - sum(result.idle_rss_kib)
+    return [
+        SHAPE_NAMES[result.shape],
+        _mib(result.idle_rss_kib),
+        _mib(result.connected_rss_kib),
+        f"{added / max(1, result.students - result.connect_errors):.0f}",
+        _mib(result.peak_kib),
+    ]
+
+
+def _query_rows(result: ShapeResult) -> list[list[str]]:
+    rows = []
+    for phase in result.phases:
+        statements, commits, checks = (
+            per_turn(phase, name) for name in ("statements", "commit", "is_usable")
+        )
         rows.append(
             [
                 SHAPE_NAMES[result.shape],
-                f"{ok}",
-                f"{errors}",
-                _ms(figures.first_token),
-                _ms(figures.per_token),
-                f"{ok / active:.1f}",
-                f"{2 * ok / active:.1f}",
-                "/".join(f"{100 * cpu / result.wall_seconds:.0f}" for cpu in result.cpu_seconds),
-                "/".join(
-                    f"{100 * wait / result.wall_seconds:.0f}" for wait in result.cpu_wait_seconds
-                ),
+                phase[0],
+                f"{statements:.1f}",
+                f"{commits:.1f}",
+                f"{checks:.1f}",
+                f"{statements + checks + 2 * commits:.1f}",
             ]
         )
-        breakdown.append(
-            [
-                SHAPE_NAMES[result.shape],
-                _ms(figures.accepted),
-                _ms(figures.to_provider),
-                _ms(figures.fake_late),
-                _ms(figures.first_forward),
-                f"{percentile(result.lag_ms, 0.99):.0f}/{max(result.lag_ms, default=0):.0f}",
-            ]
+    return rows
+
+
+def _print_errors(result: ShapeResult) -> None:
+    kinds: dict[str, int] = {}
+    for turn in result.turns:
+        if turn.error:
+            kinds[turn.error] = kinds.get(turn.error, 0) + 1
+    if result.log_tracebacks:
+        kinds["tracebacks in the daphne logs"] = result.log_tracebacks
+    if kinds or result.connect_errors:
+        print(
+            f"{SHAPE_NAMES[result.shape]} errors: {kinds}, failed connects {result.connect_errors}"
         )
-        added = sum(result.connected_rss_kib) - sum(result.idle_rss_kib)
-        memory.append(
-            [
-                SHAPE_NAMES[result.shape],
-                " + ".join(f"{kib / 1024:.0f}" for kib in result.idle_rss_kib),
-                " + ".join(f"{kib / 1024:.0f}" for kib in result.connected_rss_kib),
-                f"{added / max(1, result.students - result.connect_errors):.0f}",
-                " + ".join(f"{kib / 1024:.0f}" for kib in result.peak_kib),
-            ]
-        )
-        for phase in result.phases:
-            statements, commits, checks = (
-                per_turn(phase, name) for name in ("statements", "commit", "is_usable")
-            )
-            queries.append(
-                [
-                    SHAPE_NAMES[result.shape],
-                    phase[0],
-                    f"{statements:.1f}",
-                    f"{commits:.1f}",
-                    f"{checks:.1f}",
-                    f"{statements + checks + 2 * commits:.1f}",
-                ]
-            )
-        kinds: dict[str, int] = {}
-        for turn in result.turns:
-            if turn.error:
-                kinds[turn.error] = kinds.get(turn.error, 0) + 1
-        if result.log_tracebacks:
-            kinds["tracebacks in the daphne logs"] = result.log_tracebacks
-        if kinds or result.connect_errors:
-            print(
-                f"{SHAPE_NAMES[result.shape]} errors: {kinds}, failed connects "
-                f"{result.connect_errors}"
-            )
-    print(
-        "\n"
-        + table(
-            [
-                "shape",
-                "turns ok",
-                "errors",
-                "app first token p50/95/99 ms",
-                "per-token fwd p50/95/99 ms",
-                "turns/s",
-                "messages/s",
-                "daphne CPU %",
-                "waiting for a CPU %",
-            ],
-            rows,
-        )
-    )
-    print("\nWhere the first token's time goes (p50/p95/p99 ms)")
-    print(
-        table(
-            [
-                "shape",
-                "send->own turn echoed",
-                "send->API request",
-                "fake API late",
-                "API wrote->socket",
-                "client loop lag p99/max",
-            ],
-            breakdown,
-        )
-    )
-    print("\nMemory (MiB per daphne process; KiB per idle connection)")
-    print(
-        table(
-            ["shape", "RSS, no sockets", f"RSS, {options.students} idle", "KiB/conn", "peak"],
-            memory,
-        )
-    )
-    print(
-        "\nDatabase work per turn, by turns of the conversation (round trips = statements + "
-        "health checks + BEGIN and COMMIT of each transaction)"
-    )
-    print(
-        table(
-            ["shape", "turns", "statements", "transactions", "health checks", "round trips"],
-            queries,
-        )
-    )
-    last = results[-1]
+
+
+def _print_statement_kinds(last: ShapeResult) -> None:
+    """Statements per turn by kind, over the last phase of the last shape."""
     label, ok, _, before, after = last.phases[-1]
     shapes = {
         name: (count - before["by_shape"].get(name, 0)) / ok
@@ -604,6 +599,38 @@ def report(results: list[ShapeResult], options) -> None:
             [[name, f"{count:.2f}"] for name, count in sorted(shapes.items(), key=lambda i: -i[1])],
         )
     )
+
+
+def report(results: list[ShapeResult], options) -> None:
+    print(
+        f"{options.students} students x {options.turns} turns in JSON mode, think {options.think} "
+        f"s before each turn; fake API: first token {options.first_token_ms:g} ms, "
+        f"{options.tokens_per_second:g} tokens/s, ~60-token replies; PostgreSQL"
+    )
+    rows, breakdown, memory, queries = [], [], [], []
+    for result in results:
+        figures = figures_of(result, options.first_token_ms)
+        rows.append(_throughput_row(result, figures))
+        breakdown.append(_breakdown_row(result, figures))
+        memory.append(_memory_row(result))
+        queries += _query_rows(result)
+        _print_errors(result)
+    print("\n" + table(THROUGHPUT_HEADERS, rows))
+    print("\nWhere the first token's time goes (p50/p95/p99 ms)")
+    print(table(BREAKDOWN_HEADERS, breakdown))
+    print("\nMemory (MiB per daphne process; KiB per idle connection)")
+    print(
+        table(
+            ["shape", "RSS, no sockets", f"RSS, {options.students} idle", "KiB/conn", "peak"],
+            memory,
+        )
+    )
+    print(
+        "\nDatabase work per turn, by turns of the conversation (round trips = statements + "
+        "health checks + BEGIN and COMMIT of each transaction)"
+    )
+    print(table(QUERY_HEADERS, queries))
+    _print_statement_kinds(results[-1])
 
 
 def main(argv: list[str] | None = None) -> None:

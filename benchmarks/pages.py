@@ -7,14 +7,18 @@ taken in this process with Django's test client on the same database; times are 
 HTTP round trips. Target: p95 under 150 ms.
 """
 
-import contextlib
 import os
 import time
 import urllib.request
-import uuid
-from collections.abc import Iterator
 
-from benchmarks.harness import bench_database, daphne, percentile, session_cookie_for, table
+from benchmarks.harness import (
+    bench_database,
+    bench_postgres_database,
+    daphne,
+    percentile,
+    session_cookie_for,
+    table,
+)
 
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "10000"))
 MESSAGES_PER_SESSION = int(os.environ.get("BENCH_MESSAGES_PER_SESSION", "40"))
@@ -25,35 +29,10 @@ NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _postgres_url() -> str | None:
+    """The database URL named in the environment, if PostgreSQL: the benchmark's database is
+    created beside it, on the same server."""
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
     return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-@contextlib.contextmanager
-def postgres_database(server_url: str) -> Iterator[dict[str, str]]:
-    """A fresh PostgreSQL database on the server of `server_url`, migrated; dropped at the end."""
-    import psycopg
-
-    name = f"rapport_bench_{uuid.uuid4().hex[:8]}"
-    base, _, _ = server_url.rpartition("/")
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    env = {"DATABASE_URL": f"{base}/{name}", "DJANGO_DEBUG": "true"}
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
-
-    call_command("migrate", verbosity=0)
-    try:
-        yield env
-    finally:
-        connections.close_all()
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _pages() -> list[tuple[str, str]]:
@@ -97,7 +76,11 @@ def _get(url: str, cookie: str) -> float:
 
 def main(options: list[str] | None = None) -> None:
     postgres = _postgres_url()
-    database = postgres_database(postgres) if postgres else bench_database()
+    database = (
+        bench_postgres_database(postgres.rpartition("/")[0], debug=True)
+        if postgres
+        else bench_database()
+    )
     with database as env:
         import datetime
 
