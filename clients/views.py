@@ -254,7 +254,7 @@ def preview_run(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     context = {
         "session": session,
         "client": session.client_profile,
-        "client_name": session.client_snapshot.get("name", "The client"),
+        "client_name": session.client_name,
         "items": history_for_page(session),
         "show_costs": True,  # a teacher's own preview
         "line": line,

@@ -99,7 +99,7 @@ class ChatConsumer(SessionEventsFirst, ClosedOnSignOut, AsyncWebsocketConsumer):
         self.session_id = session.pk
         self.user_id = session.student_id
         self.can_see_costs = viewer_sees_costs(self.scope["user"])
-        self.client_name = session.client_snapshot.get("name", "The client")
+        self.client_name = session.client_name
         self.socket_bucket = await _in_worker(limits.socket_open)(user_id=self.user_id)
         if self.socket_bucket is None:
             await self._refuse_socket()

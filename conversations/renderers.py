@@ -99,7 +99,7 @@ def render_history(session: PracticeSession, events: list[dict], *, can_see_cost
     context = {
         "session": session,
         "items": items,
-        "client_name": session.client_snapshot.get("name", "The client"),
+        "client_name": session.client_name,
         "oob": True,
         "show_costs": can_see_costs,
     }

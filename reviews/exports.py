@@ -53,7 +53,7 @@ CONTENT_TYPES = {
 
 
 def export_filename(session: PracticeSession, fmt: str) -> str:
-    client = slugify(session.client_snapshot.get("name", "")) or "client"
+    client = slugify(session.client_name) or "client"
     return f"{client}-{session.started_at:%Y-%m-%d}-{str(session.pk)[:8]}.{EXTENSIONS[fmt]}"
 
 
@@ -67,7 +67,7 @@ def transcript_download(session: PracticeSession, fmt: str, data: dict[str, Any]
 
 def _speaker(session: PracticeSession, role: str) -> str:
     if role == Message.Role.CLIENT:
-        return session.client_snapshot.get("name", "Client")
+        return session.client_name
     if role == Message.Role.SYSTEM:
         return "Support notice"
     return session.student.display_name
@@ -81,7 +81,7 @@ def transcript_data(session: PracticeSession) -> dict[str, Any]:
         "format": TRANSCRIPT_FORMAT,
         "session": {
             "id": str(session.pk),
-            "client": session.client_snapshot.get("name", ""),
+            "client": session.client_name,
             "student": session.student.display_name,
             "student_username": session.student.username,
             "kind": session.kind,

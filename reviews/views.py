@@ -103,7 +103,7 @@ def _review_context(request: HttpRequest, session: PracticeSession, **extra) -> 
     ]
     context = {
         "session": session,
-        "client_name": session.client_snapshot.get("name", "The client"),
+        "client_name": session.client_name,
         "review": review,
         "items": items,
         "flags": safety_flags(session=session),

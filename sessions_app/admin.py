@@ -153,7 +153,7 @@ class PracticeSessionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Client", ordering="client_profile__name")
     def client_name(self, session: PracticeSession) -> str:
-        return session.client_snapshot.get("name") or session.client_profile.name
+        return session.client_name
 
     @admin.display(description="Student turns", ordering="_turn_count")
     def turn_count(self, session: PracticeSession) -> int:

@@ -60,8 +60,13 @@ class PracticeSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        client = self.client_snapshot.get("name", "Client")
-        return f"{client} with {self.student} ({self.started_at:%Y-%m-%d})"
+        return f"{self.client_name} with {self.student} ({self.started_at:%Y-%m-%d})"
+
+    @property
+    def client_name(self) -> str:
+        """The client's name as the session began: renaming the profile later changes neither the
+        conversation nor its review. Every card has a name; the fallback is for a damaged row."""
+        return self.client_snapshot.get("name") or "The client"
 
     @property
     def is_active(self) -> bool:

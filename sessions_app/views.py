@@ -90,7 +90,7 @@ def detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     context = {
         "session": session,
         "items": items,
-        "client_name": session.client_snapshot.get("name", "The client"),
+        "client_name": session.client_name,
         "replying": any(item.status == Message.Status.STREAMING for item in items),
         "show_costs": viewer_sees_costs(request.user),
         "max_chars": settings.MESSAGE_MAX_CHARS,
@@ -114,7 +114,7 @@ def _record(request: HttpRequest, session: PracticeSession) -> HttpResponse:
     items = [(m, comments.get(m.pk, [])) for m in history_for_page(session)]
     context = {
         "session": session,
-        "client_name": session.client_snapshot.get("name", "The client"),
+        "client_name": session.client_name,
         "items": items,
         "review": review,
         "reflection": SessionReflection.objects.filter(session=session).first(),
@@ -167,7 +167,7 @@ def complete(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
         return redirect("sessions:complete", session_id=session.id)
     context = {
         "session": session,
-        "client_name": session.client_snapshot.get("name", "The client"),
+        "client_name": session.client_name,
         "turns": _turn_count(session),
         "reflection_form": reflection_form,
         "feedback_form": feedback_form,
@@ -181,7 +181,7 @@ def _test_complete(request: HttpRequest, session: PracticeSession) -> HttpRespon
     context = {
         "session": session,
         "client": session.client_profile,
-        "client_name": session.client_snapshot.get("name", "The client"),
+        "client_name": session.client_name,
         "turns": _turn_count(session),
     }
     return render(request, "sessions_app/test_complete.html", context)
