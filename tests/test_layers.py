@@ -25,7 +25,7 @@ WRONG_IMPORTS = {
     ],
     "django-free": [
         ("conversations.llm.layer_breaker", "django.db.models"),
-        ("clients.prompts", "django.db"),
+        ("clients.prompts.trust", "django.db"),
         ("clients.cards", "django.db.models"),
     ],
     "engine-no-monitoring": [("conversations.engine", "monitoring.logging")],
