@@ -25,8 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from config.bounds import BoundedDateField, QueryIdField
-from config.days import day_bounds
+from config.filters import DayFilter, IdFilter
 from conversations.models import Message
 from monitoring.models import ErrorEvent
 from reviews.models import SessionReview
@@ -73,36 +72,20 @@ def _review(sessions: QuerySet, name: str, state: str) -> QuerySet:
     return awaiting_review(sessions)  # "pending", the one state offered
 
 
-def _started_from(sessions: QuerySet, name: str, day: date) -> QuerySet:
-    return sessions.filter(started_at__gte=day_bounds(day)[0])
-
-
-def _started_to(sessions: QuerySet, name: str, day: date) -> QuerySet:
-    return sessions.filter(started_at__lt=day_bounds(day)[1])
-
-
-class _IdFilter(django_filters.Filter):
-    field_class = QueryIdField
-
-
-class _DateFilter(django_filters.DateFilter):
-    field_class = BoundedDateField
-
-
 class HistoryFilter(django_filters.FilterSet):
     """The teacher's history filters. A value that is wrong (an unknown kind, a date out of
     bounds, an id too long) leaves its filter out; the query-string names are the ones
     bookmarks carry ("from" and "to" are Python keywords, hence the declared names)."""
 
     client = django_filters.UUIDFilter(field_name="client_profile_id")
-    student = _IdFilter(field_name="student_id")
+    student = IdFilter(field_name="student_id")
     kind = django_filters.ChoiceFilter(
         choices=[*PracticeSession.Kind.choices, ("preview", "Preview")], method=_kind
     )
     status = django_filters.ChoiceFilter(choices=PracticeSession.Status.choices)
     review = django_filters.ChoiceFilter(choices=REVIEW_STATES, method=_review)
-    date_from = _DateFilter(method=_started_from)
-    date_to = _DateFilter(method=_started_to)
+    date_from = DayFilter(field_name="started_at", edge="start")
+    date_to = DayFilter(field_name="started_at", edge="end")
 
     def __init__(self, data: Mapping[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
@@ -111,8 +94,7 @@ class HistoryFilter(django_filters.FilterSet):
 
     def shown(self) -> dict[str, Any]:
         """The filters in force by name, as the form shows them: text, a date, or "" if none."""
-        if self.is_bound:
-            self.form.full_clean()
+        self.is_valid()  # cleans the form once, if bound
         data = getattr(self.form, "cleaned_data", {})
         return {name: _shown(data.get(name)) for name in self.filters}
 

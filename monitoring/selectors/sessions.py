@@ -1,6 +1,5 @@
 """The session logs: the filtered list (and its exports) and one session's log."""
 
-import datetime
 from collections.abc import Mapping
 
 import django_filters
@@ -8,15 +7,11 @@ from django import forms
 from django.db.models import Count, QuerySet
 
 from clients.models import ClientProfile
-from config.bounds import BACKWARDS_RANGE, BoundedDateField
-from config.days import day_bounds
+from config.bounds import BACKWARDS_RANGE
+from config.filters import DayFilter
 from conversations.models import Message
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
-
-
-class BoundedDateFilter(django_filters.DateFilter):
-    field_class = BoundedDateField
 
 
 class _SessionFilterForm(forms.Form):
@@ -26,14 +21,6 @@ class _SessionFilterForm(forms.Form):
         if since and until and since > until:
             raise forms.ValidationError(BACKWARDS_RANGE)
         return data
-
-
-def _started_since(sessions: QuerySet, name: str, day: datetime.date) -> QuerySet:
-    return sessions.filter(started_at__gte=day_bounds(day)[0])
-
-
-def _started_until(sessions: QuerySet, name: str, day: datetime.date) -> QuerySet:
-    return sessions.filter(started_at__lt=day_bounds(day)[1])
 
 
 class SessionFilter(django_filters.FilterSet):
@@ -49,8 +36,8 @@ class SessionFilter(django_filters.FilterSet):
     user = django_filters.CharFilter(
         field_name="student__username", max_length=150, label="Student (username)"
     )
-    since = BoundedDateFilter(method=_started_since, label="From")
-    until = BoundedDateFilter(method=_started_until, label="To")
+    since = DayFilter(field_name="started_at", edge="start", label="From")
+    until = DayFilter(field_name="started_at", edge="end", label="To")
 
     class Meta:
         form = _SessionFilterForm
