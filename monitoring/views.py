@@ -97,7 +97,7 @@ EXPORT_RATE = "10/m"
 
 
 def _filter_query(request: HttpRequest) -> str:
-    """The filters as a query string, for pagination and export links."""
+    """The filters as a query string, for the export links."""
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
