@@ -62,6 +62,12 @@ class BoundedDateField(forms.DateField):
             raise forms.ValidationError(DATE_OUT_OF_BOUNDS, code="out_of_bounds")
 
 
+def refuse_backwards(since: datetime.date | None, until: datetime.date | None) -> None:
+    """A range's form refuses a start after its end, in one plain sentence."""
+    if since and until and since > until:
+        raise forms.ValidationError(BACKWARDS_RANGE, code="backwards")
+
+
 class QueryIdField(forms.CharField):
     """An id from a query string (query_id): a value that is not one cleans to None, so a
     filter built on it is left out rather than refused."""

@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from config.bounds import BACKWARDS_RANGE, RANGE_TOO_LONG, BoundedDateField, range_too_long
+from config.bounds import RANGE_TOO_LONG, BoundedDateField, range_too_long, refuse_backwards
 from monitoring.models import TeacherFeedback
 
 
@@ -17,8 +17,7 @@ class DateRangeForm(forms.Form):
         for name in ("since", "until"):
             if name in self.errors:  # the daily and pilot pages show the range's errors together
                 raise forms.ValidationError(self.errors[name].as_data())
-        if since and until and since > until:
-            raise forms.ValidationError(BACKWARDS_RANGE)
+        refuse_backwards(since, until)
         # One end alone still makes a range: from `since` to today, or the days up to `until`.
         if since and range_too_long(since, until or timezone.localdate()):
             raise forms.ValidationError(RANGE_TOO_LONG)

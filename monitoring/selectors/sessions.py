@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Count, QuerySet
 
 from clients.models import ClientProfile
-from config.bounds import BACKWARDS_RANGE
+from config.bounds import refuse_backwards
 from config.filters import DayFilter
 from conversations.models import Message
 from monitoring.models import ErrorEvent
@@ -17,9 +17,7 @@ from sessions_app.models import PracticeSession
 class _SessionFilterForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            raise forms.ValidationError(BACKWARDS_RANGE)
+        refuse_backwards(data.get("since"), data.get("until"))
         return data
 
 
