@@ -60,6 +60,8 @@ def sessions_to_review_count(*, teacher: User) -> int:
 
 
 REVIEW_STATES = [("pending", "Not reviewed")]
+# The history's kinds: a preview (a teacher test marked ClientPreview) is told apart.
+HISTORY_KINDS = [*PracticeSession.Kind.choices, ("preview", "Preview")]
 
 
 def _kind(sessions: QuerySet, name: str, kind: str) -> QuerySet:
@@ -79,9 +81,7 @@ class HistoryFilter(django_filters.FilterSet):
 
     client = django_filters.UUIDFilter(field_name="client_profile_id")
     student = IdFilter(field_name="student_id")
-    kind = django_filters.ChoiceFilter(
-        choices=[*PracticeSession.Kind.choices, ("preview", "Preview")], method=_kind
-    )
+    kind = django_filters.ChoiceFilter(choices=HISTORY_KINDS, method=_kind)
     status = django_filters.ChoiceFilter(choices=PracticeSession.Status.choices)
     review = django_filters.ChoiceFilter(choices=REVIEW_STATES, method=_review)
     date_from = DayFilter(field_name="started_at", edge="start")

@@ -13,6 +13,7 @@ from reviews import exports
 from reviews.forms import CommentForm, ReviewForm
 from reviews.models import RATING_FIELDS, RATING_LABELS, MessageComment
 from reviews.selectors import (
+    HISTORY_KINDS,
     REVIEW_STATES,
     history_choices,
     history_filter,
@@ -56,7 +57,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "totals": history_totals(sessions),
         "filters": filterset.shown(),
         "choices": history_choices(teacher=request.user),
-        "kinds": [*PracticeSession.Kind.choices, ("preview", "Preview")],
+        "kinds": HISTORY_KINDS,
         "statuses": PracticeSession.Status.choices,
         "review_states": REVIEW_STATES,
     }
