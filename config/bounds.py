@@ -17,6 +17,7 @@ DATE_OUT_OF_BOUNDS = f"Choose a date between {EARLIEST_DATE:%Y} and {LATEST_DATE
 # Pages that compute a row per day answer for at most this many days at once.
 MAX_RANGE_DAYS = 366
 RANGE_TOO_LONG = "Choose at most a year."
+BACKWARDS_RANGE = "The start date comes after the end date."
 # The largest id a BigAutoField holds (PostgreSQL bigint, SQLite integer).
 MAX_ID = 2**63 - 1
 
@@ -59,6 +60,20 @@ class BoundedDateField(forms.DateField):
         super().validate(value)
         if value is not None and not date_in_bounds(value):
             raise forms.ValidationError(DATE_OUT_OF_BOUNDS, code="out_of_bounds")
+
+
+def refuse_backwards(since: datetime.date | None, until: datetime.date | None) -> None:
+    """A range's form refuses a start after its end, in one plain sentence."""
+    if since and until and since > until:
+        raise forms.ValidationError(BACKWARDS_RANGE, code="backwards")
+
+
+class QueryIdField(forms.CharField):
+    """An id from a query string (query_id): a value that is not one cleans to None, so a
+    filter built on it is left out rather than refused."""
+
+    def to_python(self, value: str | None) -> int | None:
+        return query_id(super().to_python(value))
 
 
 # Free-text answers (reflections, feedback, comments) and a teacher's note. A model field spreads

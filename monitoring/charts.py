@@ -11,6 +11,12 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from monitoring.selectors import Chart
 
 Number = int | float | Decimal
 
@@ -123,6 +129,29 @@ def _as_type(value: float, points: Sequence) -> Number:
     if kinds <= {int} and float(value).is_integer():
         return int(value)
     return value
+
+
+# --- The dashboard --------------------------------------------------------------------------
+
+
+def minute_chart(chart: Chart) -> BarChart:
+    """The dashboard's messages per minute: a time label every quarter hour, now on the right."""
+    points = []
+    for minute, count in chart.minutes:
+        label = f"{timezone.localtime(minute):%H:%M}"
+        points.append((label, label, count))
+    return bar_chart(
+        points,
+        key="minutes",
+        title="Messages per minute, last 60 minutes",
+        description=(
+            f"{points[0][0]} to {points[-1][0]}: {chart.total_messages} messages in all, "
+            f"at most {chart.peak} in one minute."
+        ),
+        fmt=lambda value: f"{value:,}",
+        x_title=f"time in {timezone.get_current_timezone_name()}, now on the right",
+        x_label_every=15,
+    )
 
 
 # --- The daily page --------------------------------------------------------------------------

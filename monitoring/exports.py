@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db.models import Count, Sum
 
+from config.days import day_bounds
 from conversations.models import Message
 from monitoring import selectors
 from monitoring.models import ErrorEvent
-from sessions_app.money import money_text
-from sessions_app.spreadsheet import neutralise
+from sessions_app.money import money, money_text
+from sessions_app.spreadsheet import csv_cell, neutralise
 
 if TYPE_CHECKING:
     from openpyxl.cell import WriteOnlyCell
@@ -58,7 +59,7 @@ class Table:
 
 @dataclass
 class Options:
-    filters: dict
+    query: Mapping[str, str]  # the session filters (monitoring.selectors.SessionFilter)
     pseudonymise: bool = False
     since: datetime.date | None = None
     until: datetime.date | None = None
@@ -66,10 +67,6 @@ class Options:
 
     def student(self, user) -> str:
         return pseudonym(user.pk) if self.pseudonymise else user.username
-
-
-def _money(value: Decimal | None) -> Decimal:
-    return selectors.money(value)
 
 
 def sessions_table(options: Options) -> Table:
@@ -80,7 +77,7 @@ def sessions_table(options: Options) -> Table:
     ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        for s in selectors.sessions_filtered(**options.filters).iterator(chunk_size=CHUNK):
+        for s in selectors.sessions_filtered(options.query).iterator(chunk_size=CHUNK):
             yield [
                 str(s.pk), s.started_at, s.ended_at, s.status, s.kind, s.demo_mode,
                 options.student(s.student), s.client_profile.name, s.model, s.prompt_version,
@@ -97,7 +94,7 @@ def messages_table(options: Options) -> Table:
         "input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens",
         "token_count", "cost_usd", "first_token_ms", "total_ms",
     ]  # fmt: skip
-    sessions = selectors.sessions_filtered(**options.filters).values("pk")
+    sessions = selectors.sessions_filtered(options.query).values("pk")
     messages = (
         Message.objects.filter(session__in=sessions)
         .select_related("session__student")
@@ -128,9 +125,9 @@ def errors_table(options: Options) -> Table:
     ]
     events = ErrorEvent.objects.select_related("user").order_by("-created_at")
     if options.since:
-        events = events.filter(created_at__gte=selectors.day_bounds(options.since)[0])
+        events = events.filter(created_at__gte=day_bounds(options.since)[0])
     if options.until:
-        events = events.filter(created_at__lt=selectors.day_bounds(options.until)[1])
+        events = events.filter(created_at__lt=day_bounds(options.until)[1])
 
     def rows() -> Iterator[list[Any]]:
         for e in events.iterator(chunk_size=CHUNK):
@@ -157,7 +154,7 @@ TOKEN_FIELDS = ["input_tokens", "cache_write_tokens", "cache_read_tokens", "outp
 def cost_sessions_table(options: Options) -> Table:
     """Per session: tokens by kind and cost, then one line of totals."""
     headers = ["session_id", "started_at", "client", "student", *TOKEN_FIELDS, "cost_usd"]
-    sessions = selectors.sessions_filtered(**options.filters)
+    sessions = selectors.sessions_filtered(options.query)
 
     def rows() -> Iterator[list[Any]]:
         for s in sessions.iterator(chunk_size=CHUNK):
@@ -167,7 +164,7 @@ def cost_sessions_table(options: Options) -> Table:
             ]  # fmt: skip
         totals = sessions.aggregate(**{f: Sum(f) for f in TOKEN_FIELDS}, cost=Sum("estimated_cost"))
         yield [
-            "TOTAL", "", "", "", *[totals[f] or 0 for f in TOKEN_FIELDS], _money(totals["cost"]),
+            "TOTAL", "", "", "", *[totals[f] or 0 for f in TOKEN_FIELDS], money(totals["cost"]),
         ]  # fmt: skip
 
     return Table("cost_per_session", headers, rows())
@@ -176,7 +173,7 @@ def cost_sessions_table(options: Options) -> Table:
 def cost_clients_table(options: Options) -> Table:
     """Per client: sessions, tokens by kind, cost and cost per session, then totals."""
     headers = ["client_id", "client", "sessions", *TOKEN_FIELDS, "cost_usd", "cost_per_session"]
-    sessions = selectors.sessions_filtered(**options.filters).order_by()
+    sessions = selectors.sessions_filtered(options.query).order_by()
     grouped = (
         sessions.values("client_profile_id", "client_profile__name")
         .annotate(n=Count("id"), **{f: Sum(f) for f in TOKEN_FIELDS}, cost=Sum("estimated_cost"))
@@ -186,16 +183,16 @@ def cost_clients_table(options: Options) -> Table:
     def rows() -> Iterator[list[Any]]:
         total = {"n": 0, "cost": Decimal(0)} | dict.fromkeys(TOKEN_FIELDS, 0)
         for row in grouped:
-            cost = _money(row["cost"])
+            cost = money(row["cost"])
             yield [
                 str(row["client_profile_id"]), row["client_profile__name"], row["n"],
-                *[row[f] or 0 for f in TOKEN_FIELDS], cost, _money(cost / row["n"]),
+                *[row[f] or 0 for f in TOKEN_FIELDS], cost, money(cost / row["n"]),
             ]  # fmt: skip
             total["n"] += row["n"]
             total["cost"] += cost
             for f in TOKEN_FIELDS:
                 total[f] += row[f] or 0
-        per_session = _money(total["cost"] / total["n"]) if total["n"] else Decimal(0)
+        per_session = money(total["cost"] / total["n"]) if total["n"] else Decimal(0)
         yield [
             "TOTAL", "", total["n"], *[total[f] for f in TOKEN_FIELDS], total["cost"], per_session,
         ]  # fmt: skip
@@ -216,11 +213,6 @@ DATASETS: dict[str, Callable[[Options], Table]] = {
 # --- Writers ----------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """A CSV cell: as in JSON, with an empty cell for nothing."""
-    return "" if value is None else _json_value(value)
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -231,7 +223,7 @@ def csv_chunks(table: Table) -> Iterator[str]:
     yield "\ufeff"  # a byte-order mark, so spreadsheet programs read UTF-8
     yield writer.writerow(table.headers)
     for row in table.rows:
-        yield writer.writerow([neutralise(_plain(value)) for value in row])
+        yield writer.writerow([csv_cell(_json_value(value)) for value in row])
 
 
 def _json_value(value: Any) -> Any:

@@ -3,32 +3,8 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from clients.models import ClientProfile
-from config.bounds import RANGE_TOO_LONG, BoundedDateField, range_too_long
+from config.bounds import RANGE_TOO_LONG, BoundedDateField, range_too_long, refuse_backwards
 from monitoring.models import TeacherFeedback
-from sessions_app.models import PracticeSession
-
-
-class SessionFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any"), *PracticeSession.Status.choices]
-    )
-    kind = forms.ChoiceField(required=False, choices=[("", "Any"), *PracticeSession.Kind.choices])
-    client = forms.ModelChoiceField(
-        required=False,
-        queryset=ClientProfile.objects.only("id", "name").order_by("name"),
-        empty_label="Any",
-    )
-    user = forms.CharField(required=False, max_length=150, label="Student (username)")
-    since = BoundedDateField(required=False, label="From")
-    until = BoundedDateField(required=False, label="To")
-
-    def clean(self) -> dict:
-        data = super().clean()
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            raise forms.ValidationError("The start date comes after the end date.")
-        return data
 
 
 class DateRangeForm(forms.Form):
@@ -41,8 +17,7 @@ class DateRangeForm(forms.Form):
         for name in ("since", "until"):
             if name in self.errors:  # the daily and pilot pages show the range's errors together
                 raise forms.ValidationError(self.errors[name].as_data())
-        if since and until and since > until:
-            raise forms.ValidationError("The start date comes after the end date.")
+        refuse_backwards(since, until)
         # One end alone still makes a range: from `since` to today, or the days up to `until`.
         if since and range_too_long(since, until or timezone.localdate()):
             raise forms.ValidationError(RANGE_TOO_LONG)

@@ -23,6 +23,7 @@ from clients.models import ClientProfile
 from conversations.models import Message
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
+from sessions_app.money import money
 
 BATCH = 5000
 PREFIX = "load"
@@ -69,7 +70,7 @@ def _cost(input_tokens: int, cache_write: int, cache_read: int, output: int) -> 
         + cache_read * PRICE["cache_read"]
         + output * PRICE["output"]
     )
-    return (total / Decimal(1_000_000)).quantize(Decimal("1e-10"))
+    return money(total / Decimal(1_000_000))
 
 
 def _people(students: int, clients: int, tag: str) -> tuple[list[User], list[ClientProfile]]:

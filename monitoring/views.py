@@ -24,12 +24,12 @@ from monitoring import charts, datacare, exports, selectors
 from monitoring.forms import (
     DailyForm,
     PilotForm,
-    SessionFilterForm,
     TeacherFeedbackForm,
     date_range,
 )
 from monitoring.models import ErrorEvent, TeacherFeedback
 from monitoring.services import feedback_submit
+from reviews.models import RATINGS
 from sessions_app.models import PracticeSession
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ EXPORT_RATE = "10/m"
 
 
 def _filter_query(request: HttpRequest) -> str:
-    """The filters as a query string, for pagination and export links."""
+    """The filters as a query string, for the export links."""
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
@@ -136,18 +136,16 @@ def _export_links(request: HttpRequest, datasets: list[str]) -> list[dict]:
 
 @staff_required
 def session_list(request: HttpRequest) -> HttpResponse:
-    form = SessionFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    sessions = selectors.sessions_filtered(**filters)
+    filterset = selectors.session_filter(request.GET)
+    sessions = filterset.sessions()
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     counts = selectors.message_counts([session.pk for session in page])
     rows = [(session, counts.get(session.pk, 0)) for session in page]
     context = {
-        "form": form,
+        "form": filterset.form,
         "page": page,
         "rows": rows,
-        "query": _filter_query(request),
-        "filtered": bool(filters),
+        "filtered": filterset.is_valid(),
         "export_links": _export_links(
             request, ["sessions", "messages", "cost-sessions", "cost-clients"]
         ),
@@ -216,7 +214,6 @@ def daily(request: HttpRequest) -> HttpResponse:
         "since": since,
         "until": until,
         "time_zone": timezone.get_current_timezone_name(),
-        "query": _filter_query(request),
         "filtered": bool(data),
         "export_links": _export_links(request, ["daily"]),
     }
@@ -229,11 +226,10 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     """One dataset in one format, with the session filters and date range of the query string."""
     if dataset not in exports.DATASETS or fmt not in exports.FORMATS:
         raise Http404("No such export.")
-    session_form = SessionFilterForm(request.GET or None)
     range_form = DailyForm(request.GET or None)
     ranged = range_form.cleaned_data if range_form.is_valid() else {}
     options = exports.Options(
-        filters=session_form.cleaned_data if session_form.is_valid() else {},
+        query=request.GET,
         pseudonymise=request.GET.get("pseudonymise") == "1",
         since=ranged.get("since"),
         until=ranged.get("until"),
@@ -274,7 +270,8 @@ def feedback_summary(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def quality(request: HttpRequest) -> HttpResponse:
-    context = {"rows": selectors.quality_by_client(), "ratings": selectors.REVIEW_RATINGS}
+    ratings = [(rating.field, rating.heading) for rating in RATINGS]
+    context = {"rows": selectors.quality_by_client(), "ratings": ratings}
     return render(request, "monitoring/quality.html", context)
 
 

@@ -19,7 +19,7 @@ from reviews.models import RATING_LABELS, SessionReview
 from reviews.selectors import reflection_items, reflection_of, review_of
 from sessions_app.models import PracticeSession
 from sessions_app.money import money_text, usd
-from sessions_app.spreadsheet import neutralise
+from sessions_app.spreadsheet import csv_cell
 
 TRANSCRIPT_FORMAT = "rapport-transcript/v1"
 # Tokens and cost, of the session and of each message: what only teachers and staff read (with the
@@ -234,12 +234,8 @@ def to_csv(data: dict[str, Any]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for row in _csv_rows(data):
-        writer.writerow([neutralise(_cell(row.get(column))) for column in CSV_COLUMNS])
+        writer.writerow([csv_cell(row.get(column)) for column in CSV_COLUMNS])
     return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
 
 
 def _rating_text(value: int | None) -> str:

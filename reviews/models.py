@@ -4,6 +4,8 @@ Practice with feedback is what improves skills (CARE, 2025; docs/prompts.md), so
 is a first-class record: written by the client's teacher, released to the student when ready.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,14 +20,52 @@ RATING = {
     "blank": True,
     "validators": [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)],
 }
-# The five ratings of the simulated client (never of the student), in the order they are shown.
-RATING_LABELS = {
-    "in_character_consistency": "In-character consistency",
-    "educational_appropriateness": "Educational appropriateness",
-    "response_relevance": "Response relevance",
-    "conversation_flow": "Conversation flow",
-    "boundary_maintenance": "Boundary maintenance",
-}
+
+
+class Rating(NamedTuple):
+    """One of the five ratings of the simulated client (never of the student)."""
+
+    field: str  # the SessionReview column
+    label: str  # the review form and the transcript exports
+    heading: str  # a column of the staff quality page
+    question: str  # the review form's help
+
+
+# The one list of the ratings, in the order they are shown everywhere.
+RATINGS = (
+    Rating(
+        "in_character_consistency",
+        "In-character consistency",
+        "In character",
+        "Did the client stay the person on the card, and stay in role?",
+    ),
+    Rating(
+        "educational_appropriateness",
+        "Educational appropriateness",
+        "Educationally appropriate",
+        "Was the difficulty and content right for this student?",
+    ),
+    Rating(
+        "response_relevance",
+        "Response relevance",
+        "Relevant",
+        "Did the client's replies answer what the student said?",
+    ),
+    Rating(
+        "conversation_flow",
+        "Conversation flow",
+        "Flow",
+        "Did it read like a real conversation: length, pace, turn-taking?",
+    ),
+    Rating(
+        "boundary_maintenance",
+        "Boundary maintenance",
+        "Boundaries",
+        "Did the client keep boundaries (disclosure, safety, propriety)?",
+    ),
+)
+RATING_FIELDS = tuple(rating.field for rating in RATINGS)
+RATING_LABELS = {rating.field: rating.label for rating in RATINGS}
 
 
 class SessionReview(models.Model):

@@ -4,12 +4,12 @@ Every query here is a fixed number of queries whatever the number of rows: aggre
 annotations, never a query per session.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+import django_filters
 from django.db.models import (
     CharField,
     Count,
@@ -23,13 +23,13 @@ from django.db.models import (
     TextField,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from accounts.models import User
+from config.filters import DayFilter, IdFilter
 from conversations.models import Message
 from monitoring.models import ErrorEvent
 from reviews.models import SessionReview
-from sessions_app.models import PracticeSession
+from sessions_app.models import PracticeSession, SessionReflection
 
 SAFETY_KIND = "safety.crisis"
 
@@ -60,46 +60,55 @@ def sessions_to_review_count(*, teacher: User) -> int:
 
 
 REVIEW_STATES = [("pending", "Not reviewed")]
+# The history's kinds: a preview (a teacher test marked ClientPreview) is told apart.
+HISTORY_KINDS = [*PracticeSession.Kind.choices, ("preview", "Preview")]
 
 
-@dataclass(frozen=True)
-class HistoryFilters:
-    client: str = ""
-    student: str = ""
-    kind: str = ""
-    status: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-    review: str = ""  # "pending": awaiting_review only
+def _kind(sessions: QuerySet, name: str, kind: str) -> QuerySet:
+    if kind == "preview":
+        return sessions.filter(preview__isnull=False)
+    return sessions.filter(kind=kind)
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _review(sessions: QuerySet, name: str, state: str) -> QuerySet:
+    return awaiting_review(sessions)  # "pending", the one state offered
 
 
-def history_filter(
-    sessions: QuerySet[PracticeSession], filters: HistoryFilters
-) -> QuerySet[PracticeSession]:
-    if filters.client:
-        sessions = sessions.filter(client_profile_id=filters.client)
-    if filters.student:
-        sessions = sessions.filter(student_id=filters.student)
-    if filters.kind == "preview":
-        sessions = sessions.filter(preview__isnull=False)
-    elif filters.kind:
-        sessions = sessions.filter(kind=filters.kind)
-    if filters.status:
-        sessions = sessions.filter(status=filters.status)
-    if filters.review == "pending":
-        sessions = awaiting_review(sessions)
-    if filters.date_from:
-        sessions = sessions.filter(started_at__gte=_day_start(filters.date_from))
-    if filters.date_to:
-        sessions = sessions.filter(started_at__lt=_day_start(filters.date_to) + _ONE_DAY)
-    return sessions
+class HistoryFilter(django_filters.FilterSet):
+    """The teacher's history filters. A value that is wrong (an unknown kind, a date out of
+    bounds, an id too long) leaves its filter out; the query-string names are the ones
+    bookmarks carry ("from" and "to" are Python keywords, hence the declared names)."""
+
+    client = django_filters.UUIDFilter(field_name="client_profile_id")
+    student = IdFilter(field_name="student_id")
+    kind = django_filters.ChoiceFilter(choices=HISTORY_KINDS, method=_kind)
+    status = django_filters.ChoiceFilter(choices=PracticeSession.Status.choices)
+    review = django_filters.ChoiceFilter(choices=REVIEW_STATES, method=_review)
+    date_from = DayFilter(field_name="started_at", edge="start")
+    date_to = DayFilter(field_name="started_at", edge="end")
+
+    def __init__(self, data: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.filters["from"] = self.filters.pop("date_from")
+        self.filters["to"] = self.filters.pop("date_to")
+
+    def shown(self) -> dict[str, Any]:
+        """The filters in force by name, as the form shows them: text, a date, or "" if none."""
+        self.is_valid()  # cleans the form once, if bound
+        data = getattr(self.form, "cleaned_data", {})
+        return {name: _shown(data.get(name)) for name in self.filters}
 
 
-_ONE_DAY = timezone.timedelta(days=1)
+def _shown(value: Any) -> Any:
+    if value is None or isinstance(value, date):
+        return value or ""
+    return str(value)
+
+
+def history_filter(sessions: QuerySet[PracticeSession], query: Mapping[str, str]) -> HistoryFilter:
+    """The query string's filters over `sessions`: `.qs` the filtered sessions and the
+    filters in force (`.shown()`, for the form)."""
+    return HistoryFilter(query, queryset=sessions)
 
 
 def _count_per_session(rows: QuerySet) -> Coalesce:
@@ -174,20 +183,11 @@ def review_of(session: PracticeSession) -> SessionReview | None:
         return None
 
 
-# The student's reflection is written on the student side (sessions_app). Until its model lands,
-# the review page shows one if the session has it under any of these names.
-REFLECTION_RELATIONS = ("reflection", "student_reflection")
-
-
-def reflection_of(session: PracticeSession) -> Any | None:
-    for name in REFLECTION_RELATIONS:
-        try:
-            found = getattr(session, name, None)
-        except ObjectDoesNotExist:  # a reverse one-to-one with no row
-            found = None
-        if found is not None:
-            return found
-    return None
+def reflection_of(session: PracticeSession) -> SessionReflection | None:
+    try:
+        return session.reflection
+    except SessionReflection.DoesNotExist:
+        return None
 
 
 def reflection_items(reflection: Any) -> list[tuple[str, str]]:

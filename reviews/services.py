@@ -7,18 +7,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from conversations.models import Message
-from reviews.models import MessageComment, SessionReview
+from reviews.models import RATING_FIELDS, MessageComment, SessionReview
 from sessions_app.models import PracticeSession
 
-REVIEW_FIELDS = (
-    "overall_note",
-    "in_character_consistency",
-    "educational_appropriateness",
-    "response_relevance",
-    "conversation_flow",
-    "boundary_maintenance",
-    "example",
-)
+REVIEW_FIELDS = ("overall_note", *RATING_FIELDS, "example")
 
 
 class ReviewError(Exception):

@@ -9,13 +9,12 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import teacher_required
-from config.bounds import query_date, query_id
 from reviews import exports
-from reviews.forms import RATING_FIELDS, CommentForm, ReviewForm
-from reviews.models import RATING_LABELS, MessageComment
+from reviews.forms import CommentForm, ReviewForm
+from reviews.models import RATING_FIELDS, RATING_LABELS, MessageComment
 from reviews.selectors import (
+    HISTORY_KINDS,
     REVIEW_STATES,
-    HistoryFilters,
     history_choices,
     history_filter,
     history_rows,
@@ -48,44 +47,19 @@ def _get_session_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> Pra
     )
 
 
-def _uuid_or_blank(value: str) -> str:
-    try:
-        return str(uuid.UUID(value)) if value else ""
-    except ValueError:
-        return ""
-
-
-def _filters(request: HttpRequest) -> HistoryFilters:
-    query = request.GET
-    kinds = {*PracticeSession.Kind.values, "preview"}
-    student = query_id(query.get("student", ""))
-    return HistoryFilters(
-        client=_uuid_or_blank(query.get("client", "")),
-        student=str(student) if student else "",
-        kind=query.get("kind", "") if query.get("kind", "") in kinds else "",
-        status=query.get("status", "") if query.get("status", "") in PracticeSession.Status else "",
-        review=query.get("review", "") if query.get("review", "") in dict(REVIEW_STATES) else "",
-        date_from=query_date(query.get("from", "")),
-        date_to=query_date(query.get("to", "")),
-    )
-
-
 @teacher_required
 def history(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
-    sessions = history_filter(sessions_for_teacher(teacher=request.user), filters)
+    filterset = history_filter(sessions_for_teacher(teacher=request.user), request.GET)
+    sessions = filterset.qs
     page = Paginator(history_rows(sessions), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "page": page,
         "totals": history_totals(sessions),
-        "filters": filters,
+        "filters": filterset.shown(),
         "choices": history_choices(teacher=request.user),
-        "kinds": [*PracticeSession.Kind.choices, ("preview", "Preview")],
+        "kinds": HISTORY_KINDS,
         "statuses": PracticeSession.Status.choices,
         "review_states": REVIEW_STATES,
-        "query": query.urlencode(),
     }
     return render(request, "reviews/history.html", context)
 

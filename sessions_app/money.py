@@ -8,6 +8,8 @@ The tier is chosen after rounding, so $0.0099999 reads $0.0100, not $0.010000.
 
 Files read `money_text()`: the exact amount as a plain decimal string without trailing zeros
 ("0", "0.0001234567"), never the "0E-10" that str() gives for a zero with ten places.
+
+Sums read `money()`: a database sum (or nothing) back as a Decimal at the model's ten places.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +19,8 @@ CENT = Decimal("0.01")
 DOLLAR = Decimal(1)
 # (below this rounded amount, show this many decimals); from a dollar up, two.
 TIERS = ((CENT, 6), (DOLLAR, 4))
+# The places of every money column (sessions_app.models.MONEY).
+MONEY_PLACES = Decimal("1e-10")
 
 
 def _rounded(amount: Decimal, places: int) -> Decimal:
@@ -42,3 +46,8 @@ def money_text(amount: Decimal | int | None) -> str:
     """The exact amount for a file: "0", "0.0001234567", "12.5" (no exponent, no padding)."""
     value = Decimal(amount or 0).normalize()
     return f"{value:f}" if value else "0"
+
+
+def money(value: Decimal | None) -> Decimal:
+    """Sums come back with the database's precision (SQLite: many places); keep the model's."""
+    return (value or Decimal(0)).quantize(MONEY_PLACES)

@@ -1,5 +1,8 @@
 from django import template
 
+from monitoring import charts
+from monitoring.selectors import Chart
+
 register = template.Library()
 NONE = "\N{EN DASH}"  # shown where there is nothing to measure yet
 # Money is formatted by the builtin `usd` filter (sessions_app/money.py), not here.
@@ -22,3 +25,9 @@ def percent(fraction: float | None) -> str:
 @register.filter
 def thousands(value: int | None) -> str:
     return NONE if value is None else f"{value:,}"
+
+
+@register.filter
+def minute_chart(chart: Chart) -> charts.BarChart:
+    """The dashboard's minute counts as SVG geometry for monitoring/charts.html#bar_chart."""
+    return charts.minute_chart(chart)

@@ -172,3 +172,11 @@ def test_finished_days_come_from_the_cache_and_today_is_live(practice_session, c
         after = daily_metrics(since=yesterday, until=today)
     assert [d.sessions_created for d in after] == [0, 2]  # yesterday as cached, today live
     assert len(queries) == 5  # four aggregates and the first-token p95
+
+
+def test_a_backwards_range_on_the_daily_page_says_so_and_shows_the_default_days(client, staff):
+    client.force_login(staff)
+    response = client.get("/monitor/daily/", {"since": "2026-02-01", "until": "2026-01-01"})
+    assert response.status_code == 200
+    assert b"The start date comes after the end date." in response.content
+    assert len(response.context["days"]) == 14

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Message
+from monitoring.charts import minute_chart
 from monitoring.models import ErrorEvent
 from monitoring.selectors import dashboard_snapshot, percentile
 from monitoring.services import error_record
@@ -81,11 +82,12 @@ def test_the_chart_has_a_bar_for_the_busy_minute(practice_session):
     reply(practice_session)
     reply(practice_session)
     chart = dashboard_snapshot().chart
-    assert len(chart.bars) == 60
+    bars = minute_chart(chart).bars
+    assert len(bars) == 60
     assert chart.total_messages == 4
     assert chart.peak == 4
-    assert chart.bars[-1].value == 4
-    assert chart.bars[-1].height > 0
+    assert bars[-1].value == 4
+    assert bars[-1].height > 0
 
 
 def test_an_empty_database_shows_dashes(client, staff):

@@ -137,3 +137,22 @@ def test_the_session_log_without_a_flash_message_has_no_banner(client, staff, pr
     body = client.get(f"{SESSIONS}{practice_session.pk}/").content.decode()
     assert 'class="flash"' not in body
     assert "Tired." in body
+
+
+def test_the_older_page_link_keeps_the_filters(client, staff, student, client_profile):
+    from monitoring.views import SESSIONS_PER_PAGE
+
+    for _ in range(SESSIONS_PER_PAGE + 1):
+        session_start(student=student, client=client_profile)
+    client.force_login(staff)
+    body = client.get(SESSIONS, {"kind": "practice", "user": student.username}).content.decode()
+    assert f"?kind=practice&amp;user={student.username}&amp;page=2" in body
+    second = client.get(SESSIONS, {"kind": "practice", "user": student.username, "page": "2"})
+    assert len(second.context["rows"]) == 1
+    assert f"?kind=practice&amp;user={student.username}&amp;page=1" in second.content.decode()
+
+
+def test_a_date_outside_the_years_2000_to_2999_shows_the_plain_sentence(client, staff, db):
+    client.force_login(staff)
+    response = client.get(SESSIONS, {"since": "1999-12-31"})
+    assert b"Choose a date between 2000 and 2999 (YYYY-MM-DD)." in response.content

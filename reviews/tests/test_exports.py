@@ -278,5 +278,11 @@ def test_a_message_starting_with_a_newline_cannot_run_as_a_formula_in_the_transc
 
 
 def test_every_export_uses_the_one_formula_neutraliser():
-    assert review_exports.neutralise is spreadsheet.neutralise
+    assert review_exports.csv_cell is spreadsheet.csv_cell
+    assert monitoring_exports.csv_cell is spreadsheet.csv_cell
     assert monitoring_exports.neutralise is spreadsheet.neutralise
+
+
+@pytest.mark.parametrize("cell", [None, "=1+1", "hello", 42])
+def test_a_csv_cell_is_empty_for_nothing_and_neutralised_for_a_formula(cell):
+    assert spreadsheet.csv_cell(cell) == ("" if cell is None else spreadsheet.neutralise(cell))
