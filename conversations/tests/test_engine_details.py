@@ -16,7 +16,7 @@ from conftest import make_client, make_user
 from conversations import engine
 from conversations.engine import COALESCE_SECONDS, _coalesced
 from conversations.llm.base import StreamEnd, TextDelta, Usage
-from conversations.models import Message
+from conversations.models import Message, SafetyFlag
 from conversations.services import replies_reap_orphans
 from conversations.tests.conftest import open_socket, student_frame
 from monitoring.models import ErrorEvent
@@ -113,8 +113,10 @@ async def test_a_real_crisis_shows_the_support_text_and_flags_it_for_the_teacher
 
     notice = [e for e in events if e["type"] == "message" and e["message"]["role"] == "system"]
     assert notice and notice[0]["message"]["content"].startswith("Call the campus support line")
-    flag = await ErrorEvent.objects.aget(kind="safety.crisis")
+    flag = await SafetyFlag.objects.select_related("message").aget()
     assert flag.session_id == session.pk
+    assert (flag.message.role, flag.message.content) == ("student", crisis)
+    assert not await ErrorEvent.objects.filter(kind__startswith="safety.").aexists()
     assert [m["role"] for m in provider.requests[0].messages] == ["user"], (
         "system rows never reach the model"
     )
