@@ -282,8 +282,8 @@ def _accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UU
             card, ClientState.from_json(session.client_state, card=card), content
         )
         plan = _plan_reply(session, user_id, history, stored, state)
-    if len(stored) > 1:
-        _record_safety_notice(session_id, user_id, stored[0])
+        if len(stored) > 1:
+            _record_safety_notice(session_id, user_id, stored[0])
     return AcceptedTurn(stored, plan)
 
 
