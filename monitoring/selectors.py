@@ -25,7 +25,8 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncDate, TruncMinute
 from django.utils import timezone
 
-from conversations.models import Message
+from conversations.models import Message, SafetyFlag
+from conversations.selectors import safety_flag_groups, safety_flags_since
 from monitoring.charts import Bar, BarChart, bar_chart
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
@@ -165,7 +166,7 @@ def _chart(now: datetime.datetime) -> Chart:
 
 
 def dashboard_snapshot(now: datetime.datetime | None = None) -> Snapshot:
-    """Everything the live dashboard shows, in nine queries."""
+    """Everything the live dashboard shows, in ten queries."""
     now = now or timezone.now()
     hour_ago = now - datetime.timedelta(hours=1)
     minute_ago = now - datetime.timedelta(minutes=1)
@@ -202,7 +203,7 @@ def dashboard_snapshot(now: datetime.datetime | None = None) -> Snapshot:
         ),
         replies_last_hour=reply_counts["n"],
         failed_replies_last_hour=reply_counts["failed"],
-        errors_last_hour=errors["n"],
+        errors_last_hour=errors["n"] + safety_flags_since(hour_ago).count(),
         critical_last_hour=errors["critical"],
         first_token_avg_ms=average(first),
         first_token_p95_ms=percentile(first, 0.95),
@@ -216,7 +217,8 @@ def dashboard_snapshot(now: datetime.datetime | None = None) -> Snapshot:
 
 
 def error_groups(*, since: datetime.datetime | None = None) -> list[dict]:
-    """One row per kind and severity: count, first and last seen, the latest session (one query)."""
+    """One row per kind and severity: count, first and last seen, the latest session; the
+    safety flags as their own rows (two queries)."""
     events = ErrorEvent.objects.all()
     if since is not None:
         events = events.filter(created_at__gte=since)
@@ -225,17 +227,17 @@ def error_groups(*, since: datetime.datetime | None = None) -> list[dict]:
         .order_by("-created_at")
         .values("session_id")[:1]
     )
-    return list(
-        events.values("kind", "severity")
-        .annotate(
+    groups = list(
+        events.values("kind", "severity").annotate(
             count=Count("id"),
             first_seen=Min("created_at"),
             last_seen=Max("created_at"),
             sessions=Count("session", distinct=True),
             latest_session=Subquery(latest_session, output_field=UUIDField()),
         )
-        .order_by("-last_seen")
     )
+    groups += safety_flag_groups(since=since)
+    return sorted(groups, key=lambda group: group["last_seen"], reverse=True)
 
 
 def error_events(
@@ -299,7 +301,8 @@ def sessions_filtered(
 
 def session_log(session_id) -> dict:
     """The staff session log, for the page, its polling fallback and its socket: the session
-    with its student and client, its transcript and its errors (three queries). Raises
+    with its student and client, its transcript, its errors and its safety flags (four
+    queries). Raises
     PracticeSession.DoesNotExist.
 
     Not "messages": that name is the messages framework's, which base.html shows as a banner."""
@@ -308,6 +311,7 @@ def session_log(session_id) -> dict:
         "session": session,
         "transcript": list(Message.objects.filter(session=session).order_by("sequence_number")),
         "errors": list(ErrorEvent.objects.filter(session=session).order_by("created_at")),
+        "safety_flags": list(SafetyFlag.objects.filter(session=session).select_related("message")),
     }
 
 
@@ -406,7 +410,7 @@ def daily_metrics(
 
     practice_only leaves out teacher tests and demo-mode sessions (the pilot's numbers).
     Finished days hardly change, so they are kept in the cache for an hour: a repeat visit
-    aggregates only today. A cold range costs five queries over the whole range."""
+    aggregates only today. A cold range costs six queries over the whole range."""
     today = timezone.localdate()
     past = [since + datetime.timedelta(days=n) for n in range((until - since).days + 1)]
     past = [day for day in past if day < today]
@@ -429,12 +433,16 @@ def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bo
     sessions = PracticeSession.objects.all()
     messages = Message.objects.filter(timestamp__gte=start, timestamp__lt=end)
     errors = ErrorEvent.objects.filter(created_at__gte=start, created_at__lt=end)
+    flags = SafetyFlag.objects.filter(created_at__gte=start, created_at__lt=end)
     if practice_only:
         sessions = sessions.filter(kind=PracticeSession.Kind.PRACTICE, demo_mode=False)
         messages = messages.filter(
             session__kind=PracticeSession.Kind.PRACTICE, session__demo_mode=False
         )
         errors = errors.exclude(session__kind=PracticeSession.Kind.TEACHER_TEST).exclude(
+            session__demo_mode=True
+        )
+        flags = flags.exclude(session__kind=PracticeSession.Kind.TEACHER_TEST).exclude(
             session__demo_mode=True
         )
     created = _by_day(
@@ -465,6 +473,7 @@ def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bo
         n=Count("id"),
         critical=Count("id", filter=Q(severity=ErrorEvent.Severity.CRITICAL)),
     )
+    flagged = _by_day(flags, "created_at", n=Count("id"))
     days = []
     day = since
     while day <= until:
@@ -478,7 +487,7 @@ def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bo
                 replies=row.get("replies", 0),
                 tokens=row.get("tokens") or 0,
                 cost=money(row.get("cost")),
-                errors=failures.get(day, {}).get("n", 0),
+                errors=failures.get(day, {}).get("n", 0) + flagged.get(day, {}).get("n", 0),
                 critical_errors=failures.get(day, {}).get("critical", 0),
                 first_token_avg_ms=None if row.get("first") is None else round(row["first"]),
                 full_reply_avg_ms=None if row.get("full") is None else round(row["full"]),
