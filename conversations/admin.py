@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 
-from conversations.models import Message
+from conversations.models import Message, SafetyFlag
 from sessions_app.admin import ReadOnlyAdmin
 from sessions_app.money import usd
 
@@ -63,3 +63,21 @@ class MessageAdmin(ReadOnlyAdmin):
     @admin.display(description="Cost", ordering="cost")
     def cost_display(self, message: Message) -> str:
         return usd(message.cost)
+
+
+@admin.register(SafetyFlag)
+class SafetyFlagAdmin(ReadOnlyAdmin):
+    """Raised by the engine, read here; deleted only with its session (monitoring.datacare)."""
+
+    list_display = ("created_at", "kind", "session", "message_number")
+    list_filter = ("kind",)
+    search_fields = ("session__student__username", "=session__id")
+    list_select_related = ("session", "session__student", "message")
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    readonly_fields = ("created_at", "kind", "session", "message")
+    fields = readonly_fields
+
+    @admin.display(description="Message", ordering="message__sequence_number")
+    def message_number(self, flag: SafetyFlag) -> str:
+        return "-" if flag.message is None else f"#{flag.message.sequence_number}"

@@ -282,21 +282,17 @@ def _accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UU
             card, ClientState.from_json(session.client_state, card=card), content
         )
         plan = _plan_reply(session, user_id, history, stored, state)
-    if len(stored) > 1:
-        _record_safety_notice(session_id, user_id, stored[0])
+        if len(stored) > 1:
+            _record_safety_notice(session_id, user_id, stored[0])
     return AcceptedTurn(stored, plan)
 
 
 def _record_safety_notice(session_id: UUID, user_id: int, turn: Message) -> None:
-    """The institution's support text was shown outside the role-play: flag it for the teacher."""
-    error_record(
-        kind="safety.crisis",
-        severity=ErrorEvent.Severity.WARNING,
-        message="A student's message looked like a real personal crisis; support text shown.",
-        session_id=session_id,
-        user_id=user_id,
-        details={"message_id": str(turn.id), "sequence_number": turn.sequence_number},
-    )
+    """The institution's support text was shown outside the role-play: flag it for the teacher.
+
+    The flag belongs to the session, not to the error events, so it is kept as long as the
+    transcript is (docs/privacy.md)."""
+    turn.safety_flags.create(session_id=session_id)
 
 
 @database_sync_to_async

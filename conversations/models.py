@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 from sessions_app.models import MONEY, PracticeSession
 
@@ -61,3 +62,37 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence_number} {self.role}"
+
+
+class SafetyFlag(models.Model):
+    """A student turn that looked like a real personal crisis: the support text was shown, and
+    the teacher is asked to check in. It is part of the session, not an error: it is kept,
+    exported and deleted with the session (docs/privacy.md), never pruned with error events."""
+
+    class Kind(models.TextChoices):
+        CRISIS = (
+            "crisis",
+            "A student's message looked like a real personal crisis; support text shown.",
+        )
+
+    # No related_name: "safety_flags" is the teacher's history's count of them (reviews).
+    session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE)
+    # The student's turn that raised it; empty only for a flag moved from an old error event
+    # that did not name its message.
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="safety_flags"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.CRISIS)
+    # Not auto_now_add: flags moved from error events keep the time they were raised.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["session", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.session_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def event_kind(self) -> str:
+        """The name staff pages and exports have always used for this flag."""
+        return f"safety.{self.kind}"

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clients.practice_views import STUDENT_FIELDS
-from conversations.models import Message
+from conversations.models import Message, SafetyFlag
 from monitoring.exports import pseudonym
 from sessions_app.models import PracticeSession
 from sessions_app.money import money_text
@@ -92,6 +92,10 @@ def user_export_full(*, user: User) -> dict[str, Any]:
             _row(m, exclude=("session", "lease_expires_at"))
             for m in Message.objects.filter(session=session).order_by("sequence_number")
         ]
+        record["safety_flags"] = [
+            _row(flag, exclude=("session",))
+            for flag in SafetyFlag.objects.filter(session=session).order_by("created_at")
+        ]
         for relation in PracticeSession._meta.related_objects:
             if relation.one_to_one:
                 related = relation.related_model._base_manager.filter(
@@ -152,7 +156,8 @@ PERSON_TEACHER_FEEDBACK_FIELDS = (
     "feature_requests",
 )
 # Records that name the person and say so in a sentence meant for people: usage limits met,
-# and the support text shown. Server errors (tracebacks) are not theirs to read.
+# and the support text shown (its safety flags; "safety." for a flag recorded as an error event
+# before SafetyFlag, whose session was purged). Server errors (tracebacks) are not theirs to read.
 PERSON_EVENT_KINDS = ("limit.", "safety.", "socket.")
 
 
@@ -223,14 +228,31 @@ def _reviews_written(user: User) -> list[dict[str, Any]]:
     ]
 
 
-def user_export(*, user: User) -> dict[str, Any]:
-    """One person's own data, for an access request: see PERSON_* above and docs/privacy.md."""
-    from monitoring.models import ErrorEvent, TeacherFeedback
+def _notices(user: User) -> list[dict[str, str]]:
+    """The events that name the person and the safety flags of their sessions, in time order."""
+    from monitoring.models import ErrorEvent
 
     kinds = Q()
     for prefix in PERSON_EVENT_KINDS:
         kinds |= Q(kind__startswith=prefix)
-    events = ErrorEvent.objects.filter(kinds, user=user).order_by("created_at")
+    events = [
+        (event.created_at, event.kind, event.message)
+        for event in ErrorEvent.objects.filter(kinds, user=user)
+    ]
+    flags = [
+        (flag.created_at, flag.event_kind, flag.get_kind_display())
+        for flag in SafetyFlag.objects.filter(session__student=user)
+    ]
+    return [
+        {"created_at": created_at.isoformat(), "kind": kind, "text": text}
+        for created_at, kind, text in sorted(events + flags, key=lambda notice: notice[0])
+    ]
+
+
+def user_export(*, user: User) -> dict[str, Any]:
+    """One person's own data, for an access request: see PERSON_* above and docs/privacy.md."""
+    from monitoring.models import TeacherFeedback
+
     return {
         "format": "rapport-person-export/v1",
         "exported_at": timezone.now().isoformat(),
@@ -244,10 +266,7 @@ def user_export(*, user: User) -> dict[str, Any]:
             _fields(feedback, PERSON_TEACHER_FEEDBACK_FIELDS)
             for feedback in TeacherFeedback.objects.filter(teacher=user)
         ],
-        "notices": [
-            {"created_at": event.created_at.isoformat(), "kind": event.kind, "text": event.message}
-            for event in events
-        ],
+        "notices": _notices(user),
     }
 
 

@@ -6,7 +6,7 @@ from config.bounds import LONG_ANSWER
 
 
 class ErrorEvent(models.Model):
-    """One failure, limit hit or safety flag, recorded for staff."""
+    """One failure or limit hit, recorded for staff (safety flags are conversations.SafetyFlag)."""
 
     class Severity(models.TextChoices):
         CRITICAL = "critical", "Critical"  # a student lost a turn, a session broke, a server error
@@ -14,7 +14,7 @@ class ErrorEvent(models.Model):
         INFO = "info", "Info"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=64)  # e.g. provider.overloaded, limit.rate, safety.crisis
+    kind = models.CharField(max_length=64)  # e.g. provider.overloaded, limit.rate
     severity = models.CharField(max_length=16, choices=Severity.choices)
     message = models.TextField()
     status_code = models.PositiveIntegerField(null=True, blank=True)

@@ -26,12 +26,9 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from config.filters import DayFilter, IdFilter
-from conversations.models import Message
-from monitoring.models import ErrorEvent
+from conversations.models import Message, SafetyFlag
 from reviews.models import SessionReview
 from sessions_app.models import PracticeSession, SessionReflection
-
-SAFETY_KIND = "safety.crisis"
 
 
 def sessions_for_teacher(*, teacher: User) -> QuerySet[PracticeSession]:
@@ -127,9 +124,7 @@ def history_rows(sessions: QuerySet[PracticeSession]) -> QuerySet[PracticeSessio
             turns=_count_per_session(
                 Message.objects.filter(session=OuterRef("pk"), role=Message.Role.STUDENT)
             ),
-            safety_flags=_count_per_session(
-                ErrorEvent.objects.filter(session=OuterRef("pk"), kind=SAFETY_KIND)
-            ),
+            safety_flags=_count_per_session(SafetyFlag.objects.filter(session=OuterRef("pk"))),
         )
         .order_by("-started_at")
     )
@@ -172,8 +167,11 @@ def history_choices(*, teacher: User) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def safety_flags(*, session: PracticeSession) -> QuerySet[ErrorEvent]:
-    return ErrorEvent.objects.filter(session=session, kind=SAFETY_KIND).order_by("created_at")
+def safety_flags(*, session: PracticeSession) -> QuerySet[SafetyFlag]:
+    """The session's flags, oldest first, each with the turn it was raised on (one query)."""
+    return (
+        SafetyFlag.objects.filter(session=session).select_related("message").order_by("created_at")
+    )
 
 
 def review_of(session: PracticeSession) -> SessionReview | None:

@@ -16,7 +16,7 @@ from conftest import make_client, make_user
 from conversations import engine
 from conversations.engine import COALESCE_SECONDS, _coalesced
 from conversations.llm.base import StreamEnd, TextDelta, Usage
-from conversations.models import Message
+from conversations.models import Message, SafetyFlag
 from conversations.services import replies_reap_orphans
 from conversations.tests.conftest import open_socket, student_frame
 from monitoring.models import ErrorEvent
@@ -113,8 +113,10 @@ async def test_a_real_crisis_shows_the_support_text_and_flags_it_for_the_teacher
 
     notice = [e for e in events if e["type"] == "message" and e["message"]["role"] == "system"]
     assert notice and notice[0]["message"]["content"].startswith("Call the campus support line")
-    flag = await ErrorEvent.objects.aget(kind="safety.crisis")
+    flag = await SafetyFlag.objects.select_related("message").aget()
     assert flag.session_id == session.pk
+    assert (flag.message.role, flag.message.content) == ("student", crisis)
+    assert not await ErrorEvent.objects.filter(kind__startswith="safety.").aexists()
     assert [m["role"] for m in provider.requests[0].messages] == ["user"], (
         "system rows never reach the model"
     )
@@ -164,3 +166,24 @@ def test_a_turn_sends_a_fixed_handful_of_statements_however_long_the_history(ses
     # Lock the session, read its history, insert the turn with its reply, update the session;
     # then finish: update the reply, add its usage to the session.
     assert first == ["SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE", "UPDATE"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crisis_turn_stores_its_flag_in_the_turns_own_statements(session):
+    crisis = "Out of character for a second: honestly I want to kill myself, this isn't role-play."
+    statements = statements_for_one_turn(session, crisis)
+    # The flag's INSERT follows the turn's INSERT and UPDATE, before the reply is finished.
+    assert statements == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT", "UPDATE", "UPDATE"]
+    assert SafetyFlag.objects.filter(session=session).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crisis_turn_whose_flag_cannot_be_stored_is_not_stored_either(session, monkeypatch):
+    def failing(*args) -> None:
+        raise RuntimeError("the flag could not be stored")
+
+    monkeypatch.setattr(engine, "_record_safety_notice", failing)
+    crisis = "Out of character for a second: honestly I want to kill myself, this isn't role-play."
+    with pytest.raises(RuntimeError):
+        engine._accept_turn.func(session.pk, session.student_id, crisis, uuid.uuid4())
+    assert not Message.objects.filter(session=session).exists()

@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from config.days import day_bounds
-from conversations.models import Message
+from conversations.models import Message, SafetyFlag
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
 from sessions_app.money import money, money_text
@@ -97,7 +97,7 @@ def daily_metrics(
 
     practice_only leaves out teacher tests and demo-mode sessions (the pilot's numbers).
     Finished days hardly change, so they are kept in the cache for an hour: a repeat visit
-    aggregates only today. A cold range costs five queries over the whole range."""
+    aggregates only today. A cold range costs six queries over the whole range."""
     today = timezone.localdate()
     past = [since + datetime.timedelta(days=n) for n in range((until - since).days + 1)]
     past = [day for day in past if day < today]
@@ -120,12 +120,16 @@ def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bo
     sessions = PracticeSession.objects.all()
     messages = Message.objects.filter(timestamp__gte=start, timestamp__lt=end)
     errors = ErrorEvent.objects.filter(created_at__gte=start, created_at__lt=end)
+    flags = SafetyFlag.objects.filter(created_at__gte=start, created_at__lt=end)
     if practice_only:
         sessions = sessions.filter(kind=PracticeSession.Kind.PRACTICE, demo_mode=False)
         messages = messages.filter(
             session__kind=PracticeSession.Kind.PRACTICE, session__demo_mode=False
         )
         errors = errors.exclude(session__kind=PracticeSession.Kind.TEACHER_TEST).exclude(
+            session__demo_mode=True
+        )
+        flags = flags.exclude(session__kind=PracticeSession.Kind.TEACHER_TEST).exclude(
             session__demo_mode=True
         )
     created = _by_day(
@@ -156,6 +160,7 @@ def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bo
         n=Count("id"),
         critical=Count("id", filter=Q(severity=ErrorEvent.Severity.CRITICAL)),
     )
+    flagged = _by_day(flags, "created_at", n=Count("id"))
     days = []
     day = since
     while day <= until:
@@ -169,7 +174,7 @@ def _daily_rows(*, since: datetime.date, until: datetime.date, practice_only: bo
                 replies=row.get("replies", 0),
                 tokens=row.get("tokens") or 0,
                 cost=money(row.get("cost")),
-                errors=failures.get(day, {}).get("n", 0),
+                errors=failures.get(day, {}).get("n", 0) + flagged.get(day, {}).get("n", 0),
                 critical_errors=failures.get(day, {}).get("critical", 0),
                 first_token_avg_ms=None if row.get("first") is None else round(row["first"]),
                 full_reply_avg_ms=None if row.get("full") is None else round(row["full"]),

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from config.days import start_of_day
 from conversations.models import Message
+from conversations.selectors import safety_flags_since
 from monitoring.models import ErrorEvent
 from monitoring.selectors.stats import average, percentile
 from sessions_app.models import PracticeSession
@@ -112,7 +113,7 @@ def _chart(now: datetime.datetime) -> Chart:
 
 
 def dashboard_snapshot(now: datetime.datetime | None = None) -> Snapshot:
-    """Everything the live dashboard shows, in nine queries."""
+    """Everything the live dashboard shows, in ten queries."""
     now = now or timezone.now()
     hour_ago = now - datetime.timedelta(hours=1)
     minute_ago = now - datetime.timedelta(minutes=1)
@@ -149,7 +150,7 @@ def dashboard_snapshot(now: datetime.datetime | None = None) -> Snapshot:
         ),
         replies_last_hour=reply_counts["n"],
         failed_replies_last_hour=reply_counts["failed"],
-        errors_last_hour=errors["n"],
+        errors_last_hour=errors["n"] + safety_flags_since(hour_ago).count(),
         critical_last_hour=errors["critical"],
         first_token_avg_ms=average(first),
         first_token_p95_ms=percentile(first, 0.95),

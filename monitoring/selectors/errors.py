@@ -4,11 +4,13 @@ import datetime
 
 from django.db.models import Count, Max, Min, OuterRef, Subquery, UUIDField
 
+from conversations.selectors import safety_flag_groups
 from monitoring.models import ErrorEvent
 
 
 def error_groups(*, since: datetime.datetime | None = None) -> list[dict]:
-    """One row per kind and severity: count, first and last seen, the latest session (one query)."""
+    """One row per kind and severity: count, first and last seen, the latest session; the
+    safety flags as their own rows (two queries)."""
     events = ErrorEvent.objects.all()
     if since is not None:
         events = events.filter(created_at__gte=since)
@@ -17,17 +19,17 @@ def error_groups(*, since: datetime.datetime | None = None) -> list[dict]:
         .order_by("-created_at")
         .values("session_id")[:1]
     )
-    return list(
-        events.values("kind", "severity")
-        .annotate(
+    groups = list(
+        events.values("kind", "severity").annotate(
             count=Count("id"),
             first_seen=Min("created_at"),
             last_seen=Max("created_at"),
             sessions=Count("session", distinct=True),
             latest_session=Subquery(latest_session, output_field=UUIDField()),
         )
-        .order_by("-last_seen")
     )
+    groups += safety_flag_groups(since=since)
+    return sorted(groups, key=lambda group: group["last_seen"], reverse=True)
 
 
 def error_events(

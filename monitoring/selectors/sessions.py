@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from clients.models import ClientProfile
 from config.bounds import refuse_backwards
 from config.filters import DayFilter
-from conversations.models import Message
+from conversations.models import Message, SafetyFlag
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
 
@@ -61,8 +61,8 @@ def sessions_filtered(query: Mapping[str, str] | None = None) -> QuerySet[Practi
 
 def session_log(session_id) -> dict:
     """The staff session log, for the page, its polling fallback and its socket: the session
-    with its student and client, its transcript and its errors (three queries). Raises
-    PracticeSession.DoesNotExist.
+    with its student and client, its transcript, its errors and its safety flags (four
+    queries). Raises PracticeSession.DoesNotExist.
 
     Not "messages": that name is the messages framework's, which base.html shows as a banner."""
     session = PracticeSession.objects.select_related("student", "client_profile").get(pk=session_id)
@@ -70,6 +70,7 @@ def session_log(session_id) -> dict:
         "session": session,
         "transcript": list(Message.objects.filter(session=session).order_by("sequence_number")),
         "errors": list(ErrorEvent.objects.filter(session=session).order_by("created_at")),
+        "safety_flags": list(SafetyFlag.objects.filter(session=session).select_related("message")),
     }
 
 

@@ -171,7 +171,7 @@ def test_finished_days_come_from_the_cache_and_today_is_live(practice_session, c
     with CaptureQueriesContext(connection) as queries:
         after = daily_metrics(since=yesterday, until=today)
     assert [d.sessions_created for d in after] == [0, 2]  # yesterday as cached, today live
-    assert len(queries) == 5  # four aggregates and the first-token p95
+    assert len(queries) == 6  # five aggregates (safety flags one of them) and the first-token p95
 
 
 def test_a_backwards_range_on_the_daily_page_says_so_and_shows_the_default_days(client, staff):

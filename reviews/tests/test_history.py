@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients.services import preview_start
 from conftest import add_exchange, make_client, make_user
+from conversations.models import SafetyFlag
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
@@ -126,10 +127,7 @@ def test_the_history_page_does_not_slow_down_with_thousands_of_error_events(
         ErrorEvent(kind="limit.user_rate", severity="warning", message="m", session=session)
         for _ in range(2000)
     )
-    ErrorEvent.objects.bulk_create(
-        ErrorEvent(kind="safety.crisis", severity="warning", message="m", session=session)
-        for _ in range(3)
-    )
+    SafetyFlag.objects.bulk_create(SafetyFlag(session=session) for _ in range(3))
     with CaptureQueriesContext(connection) as with_events:
         response = client.get(HISTORY)
     [row] = response.context["page"].object_list
@@ -138,6 +136,7 @@ def test_the_history_page_does_not_slow_down_with_thousands_of_error_events(
     # The rows' query reads each session's events on their own, never joined to its messages.
     rows_sql = next(q["sql"] for q in with_events if "LIMIT" in q["sql"] and "turns" in q["sql"])
     assert 'JOIN "monitoring_errorevent"' not in rows_sql
+    assert 'JOIN "conversations_safetyflag"' not in rows_sql
     assert 'JOIN "conversations_message"' not in rows_sql
 
 

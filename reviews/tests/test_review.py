@@ -1,10 +1,15 @@
 """The review page: transcript, reflection, safety flags, the review form, comments, release."""
 
+import datetime
 import re
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
 from conftest import make_user
+from conversations.models import SafetyFlag
 from monitoring.models import ErrorEvent
 from reviews.forms import RATING_FIELDS
 from reviews.models import MessageComment, SessionReview
@@ -27,13 +32,7 @@ def test_the_review_page_shows_the_transcript_with_costs(client, teacher, held_s
 
 def test_safety_flags_are_shown_at_the_top(client, teacher, held_session):
     first = held_session.messages.first()
-    ErrorEvent.objects.create(
-        kind="safety.crisis",
-        severity="warning",
-        message="looked like a crisis",
-        session=held_session,
-        details={"message_id": str(first.id), "sequence_number": 1},
-    )
+    SafetyFlag.objects.create(session=held_session, message=first)
     ErrorEvent.objects.create(
         kind="limit.rate", severity="warning", message="x", session=held_session
     )
@@ -42,6 +41,19 @@ def test_safety_flags_are_shown_at_the_top(client, teacher, held_session):
     assert "Safety flags (1)" in page
     assert page.index("Safety flags") < page.index("Transcript")
     assert f'href="#msg-{first.id}"' in page
+
+
+def test_a_100_day_old_flag_is_still_shown_after_error_events_are_pruned(
+    client, teacher, held_session, settings
+):
+    settings.ERROR_RETENTION_DAYS = 90
+    long_ago = timezone.now() - datetime.timedelta(days=100)
+    first = held_session.messages.first()
+    SafetyFlag.objects.create(session=held_session, message=first, created_at=long_ago)
+    call_command("prune_errors", stdout=StringIO())
+    client.force_login(teacher)
+    assert "Safety flags (1)" in client.get(url(held_session)).content.decode()
+    assert "Safety flag</span>" in client.get("/teach/sessions/").content.decode()
 
 
 def test_saving_the_review_and_ratings(client, teacher, held_session):
@@ -199,9 +211,7 @@ def test_the_page_shows_the_students_reflection(client, teacher, held_session):
 
 
 def test_the_history_marks_sessions_with_safety_flags(client, teacher, held_session):
-    ErrorEvent.objects.create(
-        kind="safety.crisis", severity="warning", message="x", session=held_session
-    )
+    SafetyFlag.objects.create(session=held_session)
     client.force_login(teacher)
     assert "Safety flag</span>" in client.get("/teach/sessions/").content.decode()
 
