@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import make_client, make_user
-from conversations import engine
-from conversations.engine import COALESCE_SECONDS, _coalesced
+from conversations.engine import stream, turn
+from conversations.engine.stream import COALESCE_SECONDS, _coalesced
 from conversations.llm.base import StreamEnd, TextDelta, Usage
 from conversations.models import Message
 from conversations.services import replies_reap_orphans
@@ -145,10 +145,10 @@ def test_renewing_the_lease_keeps_the_text_so_far(session):
 def statements_for_one_turn(session, text: str) -> list[str]:
     """The SQL a turn sends: accepting it (with its streaming reply) and finishing the reply."""
     with CaptureQueriesContext(connection) as queries:
-        accepted = engine._accept_turn.func(session.pk, session.student_id, text, uuid.uuid4())
+        accepted = turn.accept_turn.func(session.pk, session.student_id, text, uuid.uuid4())
         plan = accepted.plan
-        progress = engine.ReplyProgress(started=time.monotonic(), text="Fine.", usage=Usage(1, 1))
-        engine._finish.func(plan, progress, Message.Status.COMPLETE)
+        progress = stream.ReplyProgress(started=time.monotonic(), text="Fine.", usage=Usage(1, 1))
+        stream._finish.func(plan, progress, Message.Status.COMPLETE)
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
     # SQLite logs the transaction's edges, PostgreSQL does not; savepoints stay in.
     return [statement for statement in statements if statement not in ("BEGIN", "COMMIT")]

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from conversations.context import (
+from conversations.request_builder import (
     WINDOW_STEP_EXCHANGES,
     Turn,
     api_messages,
