@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: users in each role, clients, sessions, service checks."""
 
+import logging
 import os
 import uuid
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.utils import timezone
 from accounts.models import NOTICE_VERSION, User
 from clients.models import ClientProfile
 from conversations.models import Message
+from monitoring.logging import DatabaseHandler
 from sessions_app.models import PracticeSession
 from sessions_app.services import message_account, message_append, session_start
 
@@ -100,6 +102,16 @@ def empty_cache():
     else:
         cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def error_events_written():
+    """What a test logged for staff is written before its database is emptied (pytest-django's
+    marker sets the database up first, so it is torn down after this), not into the next test's."""
+    yield
+    for handler in logging.getLogger("conversations").handlers:
+        if isinstance(handler, DatabaseHandler):
+            handler.flush()
 
 
 def make_user(username: str, role: str = User.Role.STUDENT, **extra) -> User:
