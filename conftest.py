@@ -8,15 +8,17 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Max
 from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import NOTICE_VERSION, User
 from clients.models import ClientProfile
 from conversations.models import Message
+from conversations.services import message_account
 from monitoring.logging import DatabaseHandler
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_account, message_append, session_start
+from sessions_app.services import session_start
 
 pytest_plugins = ["fakeapi.pytest_plugin"]
 
@@ -138,6 +140,29 @@ def make_client(owner: User, **fields) -> ClientProfile:
     return ClientProfile.objects.create(owner=owner, **(defaults | fields))
 
 
+def add_message(
+    *,
+    session: PracticeSession,
+    role: str,
+    content: str,
+    status: str = Message.Status.COMPLETE,
+    client_msg_id: uuid.UUID | None = None,
+) -> Message:
+    """A stored message numbered after the session's last, the session active as of it: what a
+    page or an export reads. Tests of the turn itself go through the engine."""
+    last = session.messages.aggregate(last=Max("sequence_number"))["last"] or 0
+    message = Message.objects.create(
+        session_id=session.pk,
+        sequence_number=last + 1,
+        role=role,
+        content=content,
+        status=status,
+        client_msg_id=client_msg_id,
+    )
+    PracticeSession.objects.filter(pk=session.pk).update(last_activity_at=message.timestamp)
+    return message
+
+
 EXCHANGE_COST = Decimal("0.0001234567")
 
 
@@ -149,8 +174,8 @@ def add_exchange(
     cost: Decimal = EXCHANGE_COST,
 ) -> Message:
     """A student turn and a client reply with its tokens, cost and timings; returns the reply."""
-    message_append(session=session, role=Message.Role.STUDENT, content=student_text)
-    reply = message_append(session=session, role=Message.Role.CLIENT, content=client_text)
+    add_message(session=session, role=Message.Role.STUDENT, content=student_text)
+    reply = add_message(session=session, role=Message.Role.CLIENT, content=client_text)
     message_account(
         message=reply,
         input_tokens=900,

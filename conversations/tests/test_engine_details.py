@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import make_client, make_user
+from conftest import add_message, make_client, make_user
 from conversations.engine import stream, turn
 from conversations.engine.stream import COALESCE_SECONDS, _coalesced
 from conversations.llm.base import StreamEnd, TextDelta, Usage
@@ -20,7 +20,7 @@ from conversations.models import Message
 from conversations.services import replies_reap_orphans
 from conversations.tests.conftest import open_socket, student_frame
 from monitoring.models import ErrorEvent
-from sessions_app.services import message_append, session_start
+from sessions_app.services import session_start
 
 
 async def paced(pieces: list[str], gap: float):
@@ -72,7 +72,7 @@ def session(db):
 
 
 def streaming_reply(session, lease_in_seconds: int) -> Message:
-    reply = message_append(session=session, role="client", content="", status="streaming")
+    reply = add_message(session=session, role="client", content="", status="streaming")
     reply.lease_expires_at = timezone.now() + timedelta(seconds=lease_in_seconds)
     reply.save(update_fields=["lease_expires_at"])
     return reply
@@ -94,7 +94,7 @@ def test_a_reply_with_a_live_lease_is_left_streaming(session):
 
 @pytest.mark.django_db(transaction=True)
 async def test_reconnecting_after_a_crash_shows_the_orphan_as_interrupted(session):
-    await asyncio.to_thread(message_append, session=session, role="student", content="Hi.")
+    await asyncio.to_thread(add_message, session=session, role="student", content="Hi.")
     await asyncio.to_thread(streaming_reply, session, -1)
     socket = await open_socket(session.student, session.id)
     history = [await socket.receive(), await socket.receive()]
@@ -158,7 +158,7 @@ def statements_for_one_turn(session, text: str) -> list[str]:
 def test_a_turn_sends_a_fixed_handful_of_statements_however_long_the_history(session):
     first = statements_for_one_turn(session, "Hello.")
     for n in range(30):
-        message_append(session=session, role=("student", "client")[n % 2], content=f"Turn {n}.")
+        add_message(session=session, role=("student", "client")[n % 2], content=f"Turn {n}.")
     later = statements_for_one_turn(session, "And now?")
     assert later == first
     # Lock the session, read its history, insert the turn with its reply, update the session;

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from conftest import make_client, make_user
+from conftest import add_message, make_client, make_user
 from conversations.models import Message
 from conversations.tests.conftest import (
     error_events_handler,
@@ -15,7 +15,7 @@ from conversations.tests.conftest import (
     student_frame,
 )
 from monitoring.models import ErrorEvent
-from sessions_app.services import message_append, session_start
+from sessions_app.services import session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +26,7 @@ def session(db):
     student = make_user("student-fl")
     session = session_start(student=student, client=make_client(teacher), prompt_version="t")
     # A stored turn: a counted socket sends it once connected.
-    message_append(session=session, role=Message.Role.STUDENT, content="Hello.")
+    add_message(session=session, role=Message.Role.STUDENT, content="Hello.")
     return session
 
 
