@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: users in each role, clients, sessions, service checks."""
 
+import logging
 import os
 import uuid
 from decimal import Decimal
@@ -7,14 +8,17 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Max
 from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import NOTICE_VERSION, User
 from clients.models import ClientProfile
 from conversations.models import Message
+from conversations.services import message_account
+from monitoring.logging import DatabaseHandler
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_account, message_append, session_start
+from sessions_app.services import session_start
 
 pytest_plugins = ["fakeapi.pytest_plugin"]
 
@@ -102,6 +106,16 @@ def empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def error_events_written():
+    """What a test logged for staff is written before its database is emptied (pytest-django's
+    marker sets the database up first, so it is torn down after this), not into the next test's."""
+    yield
+    for handler in logging.getLogger("conversations").handlers:
+        if isinstance(handler, DatabaseHandler):
+            handler.flush()
+
+
 def make_user(username: str, role: str = User.Role.STUDENT, **extra) -> User:
     """A user who has read the first-login notice (pass notice_version="" for one who has not)."""
     extra = {"notice_version": NOTICE_VERSION, "notice_acknowledged_at": timezone.now()} | extra
@@ -126,6 +140,29 @@ def make_client(owner: User, **fields) -> ClientProfile:
     return ClientProfile.objects.create(owner=owner, **(defaults | fields))
 
 
+def add_message(
+    *,
+    session: PracticeSession,
+    role: str,
+    content: str,
+    status: str = Message.Status.COMPLETE,
+    client_msg_id: uuid.UUID | None = None,
+) -> Message:
+    """A stored message numbered after the session's last, the session active as of it: what a
+    page or an export reads. Tests of the turn itself go through the engine."""
+    last = session.messages.aggregate(last=Max("sequence_number"))["last"] or 0
+    message = Message.objects.create(
+        session_id=session.pk,
+        sequence_number=last + 1,
+        role=role,
+        content=content,
+        status=status,
+        client_msg_id=client_msg_id,
+    )
+    PracticeSession.objects.filter(pk=session.pk).update(last_activity_at=message.timestamp)
+    return message
+
+
 EXCHANGE_COST = Decimal("0.0001234567")
 
 
@@ -137,8 +174,8 @@ def add_exchange(
     cost: Decimal = EXCHANGE_COST,
 ) -> Message:
     """A student turn and a client reply with its tokens, cost and timings; returns the reply."""
-    message_append(session=session, role=Message.Role.STUDENT, content=student_text)
-    reply = message_append(session=session, role=Message.Role.CLIENT, content=client_text)
+    add_message(session=session, role=Message.Role.STUDENT, content=student_text)
+    reply = add_message(session=session, role=Message.Role.CLIENT, content=client_text)
     message_account(
         message=reply,
         input_tokens=900,

@@ -1,15 +1,47 @@
-"""Database writes for the client's replies. Sync functions; the engine calls them off the loop."""
+"""Database writes for messages and their accounting. Sync functions; the engine calls them off
+the loop."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from conversations.llm.base import Usage
 from conversations.models import Message
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_account
+
+
+@transaction.atomic
+def message_account(
+    *,
+    message: Message,
+    input_tokens: int,
+    output_tokens: int,
+    cache_write_tokens: int,
+    cache_read_tokens: int,
+    cost: Decimal,
+    **message_fields,
+) -> None:
+    """Add one provider call's usage to the message and its session, in one transaction.
+
+    `message_fields` are set on the message in the same UPDATE (a reply's final text, status).
+    """
+    tokens = input_tokens + output_tokens + cache_write_tokens + cache_read_tokens
+    usage = {
+        "input_tokens": F("input_tokens") + input_tokens,
+        "output_tokens": F("output_tokens") + output_tokens,
+        "cache_write_tokens": F("cache_write_tokens") + cache_write_tokens,
+        "cache_read_tokens": F("cache_read_tokens") + cache_read_tokens,
+    }
+    Message.objects.filter(pk=message.pk).update(
+        **usage, **message_fields, token_count=F("token_count") + tokens, cost=F("cost") + cost
+    )
+    PracticeSession.objects.filter(pk=message.session_id).update(
+        **usage, total_tokens=F("total_tokens") + tokens, estimated_cost=F("estimated_cost") + cost
+    )
 
 
 def lease_deadline():

@@ -9,15 +9,11 @@ the same prompt always counts the same and that longer prompts count more.
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
-CHARS_PER_TOKEN = 4
-
-
-def count_tokens(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
+# The fake server counts tokens as Rapport estimates them: one rule, in one place.
+from conversations.llm.tokens import estimate_tokens as count_tokens
 
 
 @dataclass(frozen=True)

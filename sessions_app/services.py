@@ -1,18 +1,14 @@
-"""The life of a practice session: start, append messages, end, abandon when idle."""
+"""The life of a practice session: start, end, abandon when idle, reflect."""
 
-import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
 from clients.cards import card_from_client
 from clients.models import ClientProfile
-from conversations.models import Message
 from sessions_app.models import PracticeSession, SessionFeedback, SessionReflection
 
 
@@ -58,69 +54,6 @@ def session_start(
         model=model or settings.LLM_MODEL,
         prompt_version=prompt_version,
         demo_mode=demo_mode,
-    )
-
-
-def message_append(
-    *,
-    session: PracticeSession,
-    role: str,
-    content: str,
-    status: str = Message.Status.COMPLETE,
-    client_msg_id: uuid.UUID | None = None,
-) -> Message:
-    """Store the next message of an active session, numbered right after the last one.
-
-    The session row is locked first, so two appends that race take turns and the sequence
-    stays contiguous (SQLite gets the same from its IMMEDIATE transactions).
-    """
-    # Checked before the transaction: refused text never takes SQLite's write lock.
-    text_check(content)
-    with transaction.atomic():
-        locked = PracticeSession.objects.select_for_update().only("status").get(pk=session.pk)
-        if locked.status != PracticeSession.Status.ACTIVE:
-            raise SessionNotActive("This session has ended; start a new one to keep practising.")
-        last = Message.objects.filter(session_id=session.pk).aggregate(last=Max("sequence_number"))
-        message = Message.objects.create(
-            session_id=session.pk,
-            sequence_number=(last["last"] or 0) + 1,
-            role=role,
-            content=content,
-            status=status,
-            client_msg_id=client_msg_id,
-        )
-        # Message.timestamp is auto_now_add (a passed value would be ignored): reuse its clock.
-        PracticeSession.objects.filter(pk=session.pk).update(last_activity_at=message.timestamp)
-        return message
-
-
-@transaction.atomic
-def message_account(
-    *,
-    message: Message,
-    input_tokens: int,
-    output_tokens: int,
-    cache_write_tokens: int,
-    cache_read_tokens: int,
-    cost: Decimal,
-    **message_fields,
-) -> None:
-    """Add one provider call's usage to the message and its session, in one transaction.
-
-    `message_fields` are set on the message in the same UPDATE (a reply's final text, status).
-    """
-    tokens = input_tokens + output_tokens + cache_write_tokens + cache_read_tokens
-    usage = {
-        "input_tokens": F("input_tokens") + input_tokens,
-        "output_tokens": F("output_tokens") + output_tokens,
-        "cache_write_tokens": F("cache_write_tokens") + cache_write_tokens,
-        "cache_read_tokens": F("cache_read_tokens") + cache_read_tokens,
-    }
-    Message.objects.filter(pk=message.pk).update(
-        **usage, **message_fields, token_count=F("token_count") + tokens, cost=F("cost") + cost
-    )
-    PracticeSession.objects.filter(pk=message.session_id).update(
-        **usage, total_tokens=F("total_tokens") + tokens, estimated_cost=F("estimated_cost") + cost
     )
 
 

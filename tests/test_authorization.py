@@ -44,11 +44,11 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import User
 from clients.models import ClientProfile
 from config.asgi import application
-from conftest import make_client, make_user
+from conftest import add_message, make_client, make_user
 from conversations.models import Message, SafetyFlag
 from monitoring.models import ErrorEvent, TeacherFeedback
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_append, session_end, session_start
+from sessions_app.services import session_end, session_start
 
 ROLES = ("anonymous", "student", "other_student", "teacher", "other_teacher", "staff", "superuser")
 
@@ -161,7 +161,7 @@ def world(student, other_student, teacher, other_teacher, staff, practice_sessio
     superuser = make_user("root", User.Role.TEACHER, is_staff=True, is_superuser=True)
     ended = session_start(student=student, client=practice_session.client_profile)
     session_end(session=ended)
-    turn = message_append(session=practice_session, role=Message.Role.STUDENT, content="Hello.")
+    turn = add_message(session=practice_session, role=Message.Role.STUDENT, content="Hello.")
     SafetyFlag.objects.create(session=practice_session, message=turn)
     ErrorEvent.objects.create(
         kind="test.event", severity=ErrorEvent.Severity.INFO, message="For the admin pages."

@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed
 
 from config.asgi import application
 from conftest import make_client, make_user
-from conversations import engine
+from conversations.engine import stream
 from conversations.models import Message
 from conversations.tests.conftest import ScriptedProvider, Socket, open_socket, session_cookie
 from sessions_app.services import session_start
@@ -159,7 +159,7 @@ def test_the_frames_are_the_same_every_run() -> None:
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch) -> ScriptedProvider:
     scripted = ScriptedProvider()
-    monkeypatch.setattr(engine, "get_provider", lambda: scripted)
+    monkeypatch.setattr(stream, "get_provider", lambda: scripted)
     return scripted
 
 

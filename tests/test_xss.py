@@ -38,7 +38,7 @@ from django.urls import reverse
 from accounts.models import User
 from clients.models import ClientProfile
 from clients.services import preview_start
-from conftest import make_user
+from conftest import add_message, make_user
 from conversations.models import Message
 from conversations.tests.conftest import open_socket
 from fakeapi.behaviours import Reply
@@ -47,7 +47,7 @@ from monitoring.models import ErrorEvent
 from reviews.models import SessionReview
 from reviews.services import REVIEW_FIELDS, comment_add, review_release, review_save
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_append, session_end, session_start
+from sessions_app.services import session_end, session_start
 from tests.test_authorization import (
     ROLES,
     World,
@@ -130,7 +130,7 @@ def _converse(session: PracticeSession) -> None:
         (Message.Role.CLIENT, payload_text("interrupted"), Message.Status.INTERRUPTED),
     ]
     for role, content, status in rows:
-        message_append(session=session, role=role, content=content, status=status)
+        add_message(session=session, role=role, content=content, status=status)
 
 
 @pytest.fixture

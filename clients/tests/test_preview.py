@@ -11,6 +11,7 @@ from clients.models import ClientPreview
 from clients.prompts import system_prompt
 from conftest import make_client
 from conversations import engine
+from conversations.engine import stream
 from sessions_app.models import PracticeSession
 
 
@@ -60,7 +61,7 @@ def test_a_preview_reply_is_stored_and_costed_like_any_session(teacher, monkeypa
 
     provider = ScriptedProvider()
     provider.reply("Um. ", "Hi.", usage=Usage(input_tokens=1000, output_tokens=50))
-    monkeypatch.setattr(engine, "get_provider", lambda: provider)
+    monkeypatch.setattr(stream, "get_provider", lambda: provider)
     robin = make_client(teacher)
     session = preview_start(client=robin, teacher=teacher, demo_mode=True)
 

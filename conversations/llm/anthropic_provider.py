@@ -15,7 +15,6 @@ stream broke or ended without message_stop), unknown.
 """
 
 import asyncio
-import math
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -33,12 +32,12 @@ from conversations.llm.base import (
     TextDelta,
     Usage,
 )
+from conversations.llm.tokens import tokens_in_chars
 
 # Error types the API sends in an `error` event that are worth one more attempt.
 RETRYABLE_STREAM_ERROR_TYPES = frozenset(
     {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
 )
-CHARS_PER_TOKEN = 4
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class _StreamProgress:
     def usage_so_far(self) -> Usage:
         # Until message_delta the API has reported only a placeholder output count; the text
         # already received was generated and billed, so count it (estimated) rather than drop it.
-        estimated_output = math.ceil(self.text_chars / CHARS_PER_TOKEN)
+        estimated_output = tokens_in_chars(self.text_chars)
         return replace(self.usage, output_tokens=max(self.usage.output_tokens, estimated_output))
 
 

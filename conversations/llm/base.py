@@ -1,6 +1,6 @@
 """The provider interface: stream a client reply as text deltas, then report usage.
 
-Providers know nothing of Django models; the engine (conversations/engine.py) builds an LLMRequest
+Providers know nothing of Django models; the engine (conversations/engine/) builds an LLMRequest
 from a session and turns these events into stored messages and socket events.
 """
 

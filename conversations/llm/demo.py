@@ -7,7 +7,6 @@ the turn and the student's words, and prefer the sentences said longest ago (or 
 """
 
 import asyncio
-import math
 import re
 import zlib
 from collections.abc import AsyncIterator
@@ -16,8 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from conversations.llm.base import LLMRequest, StreamEnd, StreamEvent, TextDelta, Usage
-
-CHARS_PER_TOKEN = 4
+from conversations.llm.tokens import estimate_tokens
 
 SENTENCES_PER_STYLE = {
     "reserved": 1,
@@ -121,8 +119,8 @@ class DemoProvider:
             await asyncio.sleep(delay_seconds)
             yield TextDelta(chunk)
         usage = Usage(
-            input_tokens=_estimate_tokens(_prompt_text(request)),
-            output_tokens=_estimate_tokens(reply),
+            input_tokens=estimate_tokens(_prompt_text(request)),
+            output_tokens=estimate_tokens(reply),
         )
         yield StreamEnd(usage=usage, stop_reason="end_turn")
 
@@ -204,7 +202,3 @@ def _text_of(message: dict[str, Any]) -> str:
 def _prompt_text(request: LLMRequest) -> str:
     system = " ".join(block.get("text", "") for block in request.system)
     return system + " ".join(_text_of(message) for message in request.messages)
-
-
-def _estimate_tokens(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN)

@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.testing import session_cookie
 from config.asgi import application
-from conversations import engine
+from conversations.engine import stream
 from conversations.llm.base import LLMRequest, ProviderError, StreamEnd, TextDelta, Usage
 from monitoring.logging import DatabaseHandler
 
@@ -51,7 +51,7 @@ class ScriptedProvider:
 @pytest.fixture
 def provider(monkeypatch) -> ScriptedProvider:
     scripted = ScriptedProvider()
-    monkeypatch.setattr(engine, "get_provider", lambda: scripted)
+    monkeypatch.setattr(stream, "get_provider", lambda: scripted)
     return scripted
 
 
@@ -123,3 +123,8 @@ def error_events_handler() -> DatabaseHandler:
     return next(
         h for h in logging.getLogger("conversations").handlers if isinstance(h, DatabaseHandler)
     )
+
+
+async def errors_written() -> None:
+    """Wait until what the engine and the socket logged for staff is stored as ErrorEvents."""
+    await asyncio.to_thread(error_events_handler().flush)

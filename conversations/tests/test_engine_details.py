@@ -12,15 +12,15 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import make_client, make_user
-from conversations import engine
-from conversations.engine import COALESCE_SECONDS, _coalesced
+from conftest import add_message, make_client, make_user
+from conversations.engine import stream, turn
+from conversations.engine.stream import COALESCE_SECONDS, _coalesced
 from conversations.llm.base import StreamEnd, TextDelta, Usage
 from conversations.models import Message, SafetyFlag
 from conversations.services import replies_reap_orphans
 from conversations.tests.conftest import open_socket, student_frame
 from monitoring.models import ErrorEvent
-from sessions_app.services import message_append, session_start
+from sessions_app.services import session_start
 
 
 async def paced(pieces: list[str], gap: float):
@@ -72,7 +72,7 @@ def session(db):
 
 
 def streaming_reply(session, lease_in_seconds: int) -> Message:
-    reply = message_append(session=session, role="client", content="", status="streaming")
+    reply = add_message(session=session, role="client", content="", status="streaming")
     reply.lease_expires_at = timezone.now() + timedelta(seconds=lease_in_seconds)
     reply.save(update_fields=["lease_expires_at"])
     return reply
@@ -94,7 +94,7 @@ def test_a_reply_with_a_live_lease_is_left_streaming(session):
 
 @pytest.mark.django_db(transaction=True)
 async def test_reconnecting_after_a_crash_shows_the_orphan_as_interrupted(session):
-    await asyncio.to_thread(message_append, session=session, role="student", content="Hi.")
+    await asyncio.to_thread(add_message, session=session, role="student", content="Hi.")
     await asyncio.to_thread(streaming_reply, session, -1)
     socket = await open_socket(session.student, session.id)
     history = [await socket.receive(), await socket.receive()]
@@ -147,10 +147,10 @@ def test_renewing_the_lease_keeps_the_text_so_far(session):
 def statements_for_one_turn(session, text: str) -> list[str]:
     """The SQL a turn sends: accepting it (with its streaming reply) and finishing the reply."""
     with CaptureQueriesContext(connection) as queries:
-        accepted = engine._accept_turn.func(session.pk, session.student_id, text, uuid.uuid4())
+        accepted = turn.accept_turn.func(session.pk, session.student_id, text, uuid.uuid4())
         plan = accepted.plan
-        progress = engine.ReplyProgress(started=time.monotonic(), text="Fine.", usage=Usage(1, 1))
-        engine._finish.func(plan, progress, Message.Status.COMPLETE)
+        progress = stream.ReplyProgress(started=time.monotonic(), text="Fine.", usage=Usage(1, 1))
+        stream._finish.func(plan, progress, Message.Status.COMPLETE)
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
     # SQLite logs the transaction's edges, PostgreSQL does not; savepoints stay in.
     return [statement for statement in statements if statement not in ("BEGIN", "COMMIT")]
@@ -160,7 +160,7 @@ def statements_for_one_turn(session, text: str) -> list[str]:
 def test_a_turn_sends_a_fixed_handful_of_statements_however_long_the_history(session):
     first = statements_for_one_turn(session, "Hello.")
     for n in range(30):
-        message_append(session=session, role=("student", "client")[n % 2], content=f"Turn {n}.")
+        add_message(session=session, role=("student", "client")[n % 2], content=f"Turn {n}.")
     later = statements_for_one_turn(session, "And now?")
     assert later == first
     # Lock the session, read its history, insert the turn with its reply, update the session;
@@ -182,8 +182,8 @@ def test_a_crisis_turn_whose_flag_cannot_be_stored_is_not_stored_either(session,
     def failing(*args) -> None:
         raise RuntimeError("the flag could not be stored")
 
-    monkeypatch.setattr(engine, "_record_safety_notice", failing)
+    monkeypatch.setattr(turn, "_record_safety_notice", failing)
     crisis = "Out of character for a second: honestly I want to kill myself, this isn't role-play."
     with pytest.raises(RuntimeError):
-        engine._accept_turn.func(session.pk, session.student_id, crisis, uuid.uuid4())
+        turn.accept_turn.func(session.pk, session.student_id, crisis, uuid.uuid4())
     assert not Message.objects.filter(session=session).exists()

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.models import User
-from conftest import make_client, make_user
-from conversations import engine
+from conftest import add_message, make_client, make_user
+from conversations.engine import turn
 from conversations.models import Message
 from conversations.tests.conftest import open_socket, student_frame
-from sessions_app.services import message_append, session_start
+from sessions_app.services import session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +25,7 @@ def people(db):
     student = make_user("student-so")
     session = session_start(student=student, client=make_client(teacher), prompt_version="t")
     # A stored turn: the socket sends it once connected, after joining its groups.
-    message_append(session=session, role=Message.Role.STUDENT, content="Hello.")
+    add_message(session=session, role=Message.Role.STUDENT, content="Hello.")
     return {"student": student, "session": session}
 
 
@@ -77,7 +77,7 @@ async def test_a_turn_from_a_deactivated_account_is_refused_and_not_stored(peopl
 
 def test_a_turn_reads_the_session_and_its_student_in_one_query(people, django_assert_num_queries):
     with transaction.atomic(), django_assert_num_queries(2):  # the session, then its messages
-        session, _ = engine._locked_session_and_history(people["session"].pk)
+        session, _ = turn._locked_session_and_history(people["session"].pk)
         assert session.student.is_active
 
 

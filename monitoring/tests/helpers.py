@@ -2,9 +2,10 @@
 
 from decimal import Decimal
 
+from conftest import add_message
 from conversations.models import Message
+from conversations.services import message_account
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_account, message_append
 
 
 def reply(
@@ -20,8 +21,8 @@ def reply(
     cache_read_tokens: int = 50,
 ) -> Message:
     """A student turn and the client's reply to it."""
-    message_append(session=session, role=Message.Role.STUDENT, content="How are you?")
-    message = message_append(session=session, role=Message.Role.CLIENT, content="Tired.")
+    add_message(session=session, role=Message.Role.STUDENT, content="How are you?")
+    message = add_message(session=session, role=Message.Role.CLIENT, content="Tired.")
     Message.objects.filter(pk=message.pk).update(
         status=status, first_token_ms=first_token_ms, total_ms=total_ms
     )

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 
-from conftest import make_client
+from conftest import add_message, make_client
 from monitoring.exports import neutralise, pseudonym
 from monitoring.services import error_record
 from monitoring.tests.helpers import reply
-from sessions_app.services import message_append, session_start
+from sessions_app.services import session_start
 
 EXPORT = "/monitor/export/"
 
@@ -58,7 +58,7 @@ def test_sessions_as_csv_with_names_and_neutralised_text(staff_client, practice_
 
 
 def test_pseudonymised_exports_never_show_the_username(staff_client, practice_session):
-    message_append(session=practice_session, role="student", content="Hi")
+    add_message(session=practice_session, role="student", content="Hi")
     for dataset in ("sessions", "messages", "cost-sessions"):
         body = _body(staff_client.get(f"{EXPORT}{dataset}.csv", {"pseudonymise": "1"})).decode()
         assert "stu" not in body.replace("student", "")
@@ -162,7 +162,7 @@ def test_teachers_and_students_may_not_export(client, teacher, student):
 def test_zero_money_exports_as_0_not_0E_10_in_sessions_messages_and_daily(
     staff_client, practice_session
 ):
-    message_append(session=practice_session, role="student", content="Hi")  # costs nothing
+    add_message(session=practice_session, role="student", content="Hi")  # costs nothing
     day = {"since": "2026-01-01", "until": "2026-01-02"}
     for dataset, query in (("sessions", {}), ("messages", {}), ("daily", day)):
         for fmt in ("csv", "json"):

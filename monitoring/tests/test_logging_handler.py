@@ -104,3 +104,53 @@ def test_a_5xx_a_view_returns_on_purpose_is_not_recorded(client, monkeypatch):
     assert client.get("/healthz").status_code == 503
     _handler().flush()
     assert not ErrorEvent.objects.exists()
+
+
+def test_a_warning_that_names_its_kind_is_stored_for_staff_with_its_context(practice_session):
+    handler = DatabaseHandler()
+    logger = logging.getLogger("monitoring.tests.context")
+    logger.addHandler(handler)
+    try:
+        logger.warning(
+            "Overloaded",
+            extra={
+                "event_kind": "provider.overloaded",
+                "session_id": practice_session.pk,
+                "user_id": practice_session.student_id,
+                "status_code": 529,
+                "details": {"retried": True},
+            },
+        )
+        logger.warning("a plain warning is only for the server log")
+        handler.flush()
+    finally:
+        logger.removeHandler(handler)
+    event = ErrorEvent.objects.get()
+    assert event.kind == "provider.overloaded"
+    assert event.severity == ErrorEvent.Severity.WARNING
+    assert event.session_id == practice_session.pk
+    assert event.user_id == practice_session.student_id
+    assert event.status_code == 529
+    assert event.details == {"retried": True}
+
+
+def test_a_refusal_logged_again_and_again_is_one_event_whose_count_grows(student):
+    handler = DatabaseHandler()
+    logger = logging.getLogger("monitoring.tests.repeat")
+    logger.addHandler(handler)
+    try:
+        for count in (1, 2, 7):
+            logger.warning(
+                "Flood.",
+                extra={
+                    "event_kind": "socket.too_fast",
+                    "user_id": student.pk,
+                    "repeat_count": count,
+                    "details": {"count": count, "window_seconds": 60},
+                },
+            )
+        handler.flush()
+    finally:
+        logger.removeHandler(handler)
+    [event] = ErrorEvent.objects.all()
+    assert event.details == {"count": 7, "window_seconds": 60}

@@ -8,7 +8,7 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.testing import session_cookie
 from config.asgi import application
-from conversations import engine
+from conversations.engine import stream
 from conversations.models import Message
 from conversations.tests.conftest import ScriptedProvider, open_socket, student_frame
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def provider(monkeypatch) -> ScriptedProvider:
     scripted = ScriptedProvider()
-    monkeypatch.setattr(engine, "get_provider", lambda: scripted)
+    monkeypatch.setattr(stream, "get_provider", lambda: scripted)
     return scripted
 
 

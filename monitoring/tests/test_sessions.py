@@ -93,9 +93,9 @@ def test_the_detail_shows_each_message_with_tokens_cost_and_latency(
 
 
 def test_message_text_is_escaped(client, staff, practice_session):
-    from sessions_app.services import message_append
+    from conftest import add_message
 
-    message_append(session=practice_session, role="student", content="<script>alert(1)</script>")
+    add_message(session=practice_session, role="student", content="<script>alert(1)</script>")
     client.force_login(staff)
     body = client.get(f"{SESSIONS}{practice_session.pk}/").content.decode()
     assert "<script>alert(1)" not in body

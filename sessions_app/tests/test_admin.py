@@ -5,11 +5,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import make_user
+from conftest import add_message, make_user
 from conversations.models import Message
+from conversations.services import message_account
 from sessions_app import admin as session_admin
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_account, message_append, session_start
+from sessions_app.services import session_start
 
 SESSIONS = "/admin/sessions_app/practicesession/"
 MESSAGES = "/admin/conversations/message/"
@@ -18,8 +19,8 @@ MESSAGES = "/admin/conversations/message/"
 @pytest.fixture
 def conversation(practice_session) -> PracticeSession:
     for n in range(3):
-        message_append(session=practice_session, role="student", content=f"Question {n}?")
-        reply = message_append(session=practice_session, role="client", content=f"Answer {n}.")
+        add_message(session=practice_session, role="student", content=f"Question {n}?")
+        reply = add_message(session=practice_session, role="client", content=f"Answer {n}.")
         message_account(
             message=reply,
             input_tokens=1000,
@@ -56,7 +57,7 @@ def test_the_changelist_query_count_does_not_grow_with_rows(admin_client, client
         admin_client.get(SESSIONS)
     for n in range(6):
         session = session_start(student=make_user(f"s{n}"), client=client_profile)
-        message_append(session=session, role="student", content="Hi.")
+        add_message(session=session, role="student", content="Hi.")
     with CaptureQueriesContext(connection) as many:
         admin_client.get(SESSIONS)
     assert len(many) == len(few)
@@ -107,11 +108,11 @@ def test_the_message_list_filters_and_searches(admin_client, conversation):
 
 
 def test_the_message_list_query_count_does_not_grow_with_rows(admin_client, practice_session):
-    message_append(session=practice_session, role="student", content="One.")
+    add_message(session=practice_session, role="student", content="One.")
     with CaptureQueriesContext(connection) as few:
         admin_client.get(MESSAGES)
     for n in range(8):
-        message_append(session=practice_session, role="student", content=f"More {n}.")
+        add_message(session=practice_session, role="student", content=f"More {n}.")
     with CaptureQueriesContext(connection) as many:
         admin_client.get(MESSAGES)
     assert len(many) == len(few)
@@ -146,9 +147,9 @@ def test_duration_formatting():
 
 @pytest.mark.parametrize("model", ["sessions_app/practicesession", "conversations/message"])
 def test_staff_export_sessions_and_messages_from_the_admin(client, practice_session, model):
-    from sessions_app.services import message_append
+    from conftest import add_message
 
-    message = message_append(session=practice_session, role="student", content="=SUM(A1)")
+    message = add_message(session=practice_session, role="student", content="=SUM(A1)")
     admin_user = make_user("export-admin", is_staff=True, is_superuser=True)
     client.force_login(admin_user)
     selected = practice_session.pk if model.startswith("sessions_app") else message.pk

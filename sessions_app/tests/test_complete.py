@@ -42,12 +42,12 @@ def test_anonymous_users_go_to_login(client, practice_session):
 
 
 def _ended_with_turns(session, turns: int = 2):
+    from conftest import add_message
     from conversations.models import Message
-    from sessions_app.services import message_append
 
     for n in range(turns):
-        message_append(session=session, role=Message.Role.STUDENT, content=f"Turn {n}")
-        message_append(session=session, role=Message.Role.CLIENT, content=f"Reply {n}")
+        add_message(session=session, role=Message.Role.STUDENT, content=f"Turn {n}")
+        add_message(session=session, role=Message.Role.CLIENT, content=f"Reply {n}")
     return session_end(session=session)
 
 

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
+from conftest import add_message
 from conversations.models import Message
-from sessions_app.services import message_append
 
 
 def _url(session) -> str:
@@ -9,8 +9,8 @@ def _url(session) -> str:
 
 
 def test_the_owner_sees_the_conversation(client, student, practice_session):
-    message_append(session=practice_session, role=Message.Role.STUDENT, content="How are you?")
-    message_append(session=practice_session, role=Message.Role.CLIENT, content="Tired, mostly.")
+    add_message(session=practice_session, role=Message.Role.STUDENT, content="How are you?")
+    add_message(session=practice_session, role=Message.Role.CLIENT, content="Tired, mostly.")
     client.force_login(student)
     response = client.get(_url(practice_session))
     assert response.status_code == 200
@@ -20,7 +20,7 @@ def test_the_owner_sees_the_conversation(client, student, practice_session):
 
 
 def test_the_page_escapes_message_text(client, student, practice_session):
-    message_append(session=practice_session, role=Message.Role.STUDENT, content="<b>bold</b>")
+    add_message(session=practice_session, role=Message.Role.STUDENT, content="<b>bold</b>")
     client.force_login(student)
     response = client.get(_url(practice_session))
     assert b"<b>bold</b>" not in response.content

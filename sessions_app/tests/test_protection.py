@@ -2,9 +2,8 @@ import pytest
 from django.db.models import ProtectedError
 
 from clients.models import ClientProfile
-from conftest import make_client
+from conftest import add_message, make_client
 from conversations.models import Message
-from sessions_app.services import message_append
 
 
 def test_a_client_with_sessions_cannot_be_deleted(practice_session, client_profile):
@@ -24,7 +23,7 @@ def test_a_teacher_with_clients_cannot_be_deleted(client_profile, teacher):
 
 
 def test_a_session_with_messages_cannot_be_deleted(practice_session):
-    message_append(session=practice_session, role=Message.Role.STUDENT, content="Hi.")
+    add_message(session=practice_session, role=Message.Role.STUDENT, content="Hi.")
     with pytest.raises(ProtectedError):
         practice_session.delete()
     assert Message.objects.count() == 1

@@ -3,15 +3,16 @@
 import pytest
 from django.utils import timezone
 
+from conftest import add_message
 from conversations.models import Message
 from reviews.models import MessageComment, SessionReview
-from sessions_app.services import message_append, session_end
+from sessions_app.services import session_end
 
 
 @pytest.fixture
 def ended(practice_session):
-    turn = message_append(session=practice_session, role=Message.Role.STUDENT, content="Hi there.")
-    message_append(session=practice_session, role=Message.Role.CLIENT, content="Hey.")
+    turn = add_message(session=practice_session, role=Message.Role.STUDENT, content="Hi there.")
+    add_message(session=practice_session, role=Message.Role.CLIENT, content="Hey.")
     session_end(session=practice_session)
     practice_session.turn = turn
     return practice_session

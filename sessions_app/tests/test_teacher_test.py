@@ -8,12 +8,13 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.urls import resolve
 
-from conftest import EXCHANGE_COST, add_exchange, make_client
+from conftest import EXCHANGE_COST, add_exchange, add_message, make_client
 from conversations.engine import history_events
 from conversations.models import Message
 from conversations.renderers import render_history
+from conversations.services import message_account
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_account, message_append, session_end, session_start
+from sessions_app.services import session_end, session_start
 from tests.test_authorization import FORBIDDEN, HTTP_CASES, OK
 
 REPLY_COST = EXCHANGE_COST
@@ -176,7 +177,7 @@ def test_a_reconnecting_teacher_gets_the_costs_of_stored_replies(teacher, client
 def test_a_student_never_sees_per_reply_costs_on_reload_or_reconnect(
     client, student, practice_session
 ):
-    reply = message_append(session=practice_session, role=Message.Role.CLIENT, content="Hm.")
+    reply = add_message(session=practice_session, role=Message.Role.CLIENT, content="Hm.")
     message_account(
         message=reply,
         input_tokens=900,

@@ -5,16 +5,16 @@ import re
 
 from django.utils import timezone
 
-from conftest import add_exchange
+from conftest import add_exchange, add_message
 from conversations.models import Message
 from reviews.models import MessageComment, SessionReview
-from sessions_app.services import message_append, session_end
+from sessions_app.services import session_end
 
 HIDDEN = "She lost her previous job after a panic attack at work."  # make_client's hidden item
 
 
 def test_each_message_shows_its_time_and_a_copy_button(client, student, practice_session):
-    message = message_append(session=practice_session, role=Message.Role.STUDENT, content="Hi.")
+    message = add_message(session=practice_session, role=Message.Role.STUDENT, content="Hi.")
     client.force_login(student)
     page = client.get(f"/sessions/{practice_session.id}/").content.decode()
     stamp = timezone.localtime(message.timestamp)

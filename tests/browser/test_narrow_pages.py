@@ -35,7 +35,8 @@ from accounts.models import User
 from clients.models import ClientProfile
 from conftest import make_client
 from conversations.models import Message
-from sessions_app.services import message_append, session_end, session_start
+from sessions_app.services import session_end, session_start
+from conftest import add_message
 from django.urls import reverse
 from tests.test_authorization import HTTP_CASES, OK, World
 
@@ -43,9 +44,9 @@ teacher = User.objects.get(username="teacher")
 student = User.objects.get(username="student")
 client = ClientProfile.objects.filter(owner=teacher, is_published=True).order_by("name").first()
 session = session_start(student=student, client=client)
-message_append(session=session, role=Message.Role.STUDENT, content="Hello.")
+add_message(session=session, role=Message.Role.STUDENT, content="Hello.")
 ended = session_start(student=student, client=client)
-message_append(session=ended, role=Message.Role.STUDENT, content="Hello again.")
+add_message(session=ended, role=Message.Role.STUDENT, content="Hello again.")
 session_end(session=ended)
 users = {
     "anonymous": None,

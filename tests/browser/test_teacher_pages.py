@@ -163,7 +163,9 @@ from accounts.models import User
 from clients.models import ClientProfile
 from conversations.models import Message
 from sessions_app.models import SessionReflection
-from sessions_app.services import message_account, message_append, session_end, session_start
+from sessions_app.services import session_end, session_start
+from conftest import add_message
+from conversations.services import message_account
 teacher = User.objects.get(username="teacher")
 client = ClientProfile.objects.create(
     owner=teacher, name={client_name!r}, presenting_problem="Exam panic.", is_published=True,
@@ -177,7 +179,7 @@ turns = [
     ("client", "-ish. I guess. I don't really know."),
 ]
 for role, text in turns:
-    message = message_append(session=session, role=role, content=text)
+    message = add_message(session=session, role=role, content=text)
     if role == "client":
         message_account(message=message, input_tokens=800, output_tokens=30,
                         cache_write_tokens=0, cache_read_tokens=200, cost=Decimal("0.0000912345"))

@@ -4,11 +4,11 @@ import itertools
 
 import pytest
 
-from conversations.context import (
+from conversations.llm.tokens import estimate_tokens
+from conversations.request_builder import (
     WINDOW_STEP_EXCHANGES,
     Turn,
     api_messages,
-    estimate_tokens,
     turns_from_rows,
     window_start,
 )

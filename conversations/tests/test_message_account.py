@@ -1,8 +1,9 @@
 from decimal import Decimal
 
+from conftest import add_message
 from conversations.models import Message
+from conversations.services import message_account
 from sessions_app.models import PracticeSession
-from sessions_app.services import message_account, message_append
 
 USAGE = {
     "input_tokens": 1200,
@@ -13,7 +14,7 @@ USAGE = {
 
 
 def _reply(session: PracticeSession) -> Message:
-    return message_append(session=session, role=Message.Role.CLIENT, content="Mm.")
+    return add_message(session=session, role=Message.Role.CLIENT, content="Mm.")
 
 
 def test_it_adds_usage_to_the_message_and_the_session(practice_session):

@@ -15,19 +15,16 @@ WINDOW_STEP_EXCHANGES, not one at a time, so the cached prefix stays valid betwe
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from conversations.llm.tokens import estimate_tokens
+
 CACHE_BREAKPOINT = {"type": "ephemeral"}
 WINDOW_STEP_EXCHANGES = 6
-CHARS_PER_TOKEN = 4
 
 
 @dataclass(frozen=True)
 class Turn:
     role: str  # "user" or "assistant"
     text: str
-
-
-def estimate_tokens(text: str) -> int:
-    return len(text) // CHARS_PER_TOKEN + 1
 
 
 def turns_from_rows(rows: Iterable[tuple[str, str, str]]) -> list[Turn]:

@@ -1,0 +1,256 @@
+"""The reply stream: a planned reply streamed from the provider to every socket of the session.
+
+Text is coalesced into batches, a failure before any text is retried once, and the reply is
+finished (stored with its usage) or failed. A reply runs in its own task, not the socket's:
+once started it runs to its end and is stored even if the student's socket closes (it is paid
+for). The task registry lets ending the session cancel it; the partial text is then stored as
+interrupted.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from conversations import limits
+from conversations.engine.turn import ReplyPlan
+from conversations.llm import get_provider
+from conversations.llm.base import ProviderError, StreamEnd, TextDelta, Usage
+from conversations.llm.pricing import cost_of
+from conversations.models import Message
+from conversations.services import reply_finish, reply_lease_renew
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[dict], Awaitable[None]]
+COALESCE_SECONDS = 0.05
+PROVIDER_FAILED = "The client could not answer just now. Your message is saved; try again."
+INTERRUPTED = "The reply was cut off when the session ended."
+REFUSED = "The client could not answer that. Try again, or put it another way."
+
+_running: dict[UUID, asyncio.Task] = {}  # replies streaming in this process, by session
+
+
+def _add_usage(a: Usage, b: Usage) -> Usage:
+    return Usage(
+        input_tokens=a.input_tokens + b.input_tokens,
+        output_tokens=a.output_tokens + b.output_tokens,
+        cache_write_tokens=a.cache_write_tokens + b.cache_write_tokens,
+        cache_read_tokens=a.cache_read_tokens + b.cache_read_tokens,
+    )
+
+
+async def _coalesced(events: AsyncIterator) -> AsyncIterator:
+    """The first text at once, later text at most COALESCE_SECONDS late, StreamEnd last.
+
+    A pump task reads the provider into a queue, so waiting for the next flush never cancels
+    a read from the provider's stream.
+    """
+    queue: asyncio.Queue = asyncio.Queue()
+    done = object()
+
+    async def pump() -> None:
+        try:
+            async for event in events:
+                queue.put_nowait(event)
+            queue.put_nowait(done)
+        except Exception as error:  # handed to the reader, which raises it in its own task
+            queue.put_nowait(error)
+
+    pump_task = asyncio.create_task(pump())
+    pending: list[str] = []
+    flushed_at: float | None = None
+    try:
+        while True:
+            wait = (
+                None if not pending else max(0.0, flushed_at + COALESCE_SECONDS - time.monotonic())
+            )
+            try:
+                async with asyncio.timeout(wait):
+                    item = await queue.get()
+            except TimeoutError:
+                item = None
+            if isinstance(item, TextDelta):
+                pending.append(item.text)
+                if flushed_at is not None and time.monotonic() - flushed_at < COALESCE_SECONDS:
+                    continue
+            if pending:
+                yield TextDelta("".join(pending))
+                pending, flushed_at = [], time.monotonic()
+            if item is done:
+                return
+            if isinstance(item, StreamEnd):
+                yield item
+            elif isinstance(item, Exception):
+                raise item
+    finally:
+        pump_task.cancel()
+
+
+class ReplyStopped(Exception):
+    """The lease could not be renewed: the session ended elsewhere or the row was reaped."""
+
+
+@dataclass
+class ReplyProgress:
+    started: float
+    text: str = ""
+    usage: Usage = field(default_factory=Usage)
+    first_token_ms: int | None = None
+
+    def elapsed_ms(self) -> int:
+        return int((time.monotonic() - self.started) * 1000)
+
+
+async def _stream_once(plan: ReplyPlan, progress: ReplyProgress, publish: Publish) -> str | None:
+    """One provider call; returns the stop reason. Text is published as it arrives."""
+    reply_id = str(plan.reply.id)
+    renew_at = time.monotonic() + settings.REPLY_LEASE_SECONDS / 3
+    async for event in _coalesced(get_provider().stream(plan.request)):
+        if isinstance(event, StreamEnd):
+            progress.usage = _add_usage(progress.usage, event.usage)
+            return event.stop_reason
+        if progress.first_token_ms is None:
+            progress.first_token_ms = progress.elapsed_ms()
+        progress.text += event.text
+        await publish({"type": "reply.delta", "message_id": reply_id, "text": event.text})
+        if time.monotonic() > renew_at:
+            renew_at = time.monotonic() + settings.REPLY_LEASE_SECONDS / 3
+            renewed = await database_sync_to_async(reply_lease_renew)(
+                message_id=plan.reply.id, content=progress.text
+            )
+            if not renewed:
+                raise ReplyStopped
+    raise ProviderError("The stream ended without a result.", kind="incomplete", retryable=True)
+
+
+def _log_provider_error(plan: ReplyPlan, error: ProviderError, *, recovered: bool) -> None:
+    """For staff: a warning when the retry may still save the reply, an error when it is lost."""
+    log.log(
+        logging.WARNING if recovered else logging.ERROR,
+        "%s",
+        error,
+        extra={
+            "event_kind": f"provider.{error.kind}",
+            "session_id": plan.session_id,
+            "user_id": plan.user_id,
+            "status_code": error.status_code,
+            "details": {
+                "message_id": str(plan.reply.id),
+                "retried": recovered,
+                "model": plan.model,
+            },
+        },
+    )
+
+
+@database_sync_to_async
+def _finish(plan: ReplyPlan, progress: ReplyProgress, status: str) -> Decimal:
+    cost = cost_of(progress.usage, plan.model)
+    reply_finish(
+        message=plan.reply,
+        content=progress.text,
+        status=status,
+        usage=progress.usage,
+        cost=cost,
+        first_token_ms=progress.first_token_ms,
+        total_ms=progress.elapsed_ms(),
+    )
+    limits.limits_record_tokens(user_id=plan.user_id, tokens=progress.usage.total)
+    return cost
+
+
+async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
+    progress = ReplyProgress(started=started)
+    await publish({"type": "reply.started", "message_id": str(plan.reply.id)})
+    try:
+        stop_reason = await _stream_with_one_retry(plan, progress, publish)
+    except ProviderError as error:
+        await _fail(plan, progress, publish, Message.Status.FAILED, error.kind, PROVIDER_FAILED)
+        return
+    except (asyncio.CancelledError, ReplyStopped):
+        await _fail(plan, progress, publish, Message.Status.INTERRUPTED, "interrupted", INTERRUPTED)
+        raise
+    if stop_reason == "refusal" or not progress.text.strip():
+        # An empty or refused reply cannot go back to the model as a turn; keep it as failed.
+        error = ProviderError("The model refused or said nothing.", kind="refusal", retryable=True)
+        _log_provider_error(plan, error, recovered=False)
+        await _fail(plan, progress, publish, Message.Status.FAILED, "refusal", REFUSED)
+        return
+    cost = await _finish(plan, progress, Message.Status.COMPLETE)
+    await publish(
+        {
+            "type": "reply.completed",
+            "message_id": str(plan.reply.id),
+            "content": progress.text,
+            "timestamp": plan.reply.timestamp.isoformat(),
+            "token_count": progress.usage.total,
+            "cost_usd": str(cost),
+            "first_token_ms": progress.first_token_ms,
+            "total_ms": progress.elapsed_ms(),
+        }
+    )
+
+
+async def _fail(
+    plan: ReplyPlan,
+    progress: ReplyProgress,
+    publish: Publish,
+    status: str,
+    code: str,
+    message: str,
+) -> None:
+    """Store what was streamed with its usage, marked, and offer a retry unless interrupted."""
+    await _finish(plan, progress, status)
+    await publish(
+        {
+            "type": "reply.failed",
+            "message_id": str(plan.reply.id),
+            "error": {"code": code, "message": message},
+            "retryable": status == Message.Status.FAILED,
+        }
+    )
+
+
+async def _stream_with_one_retry(plan: ReplyPlan, progress: ReplyProgress, publish: Publish):
+    """A failure before any text was shown is retried once; after that the partial is kept."""
+    for attempt in (1, 2):
+        try:
+            return await _stream_once(plan, progress, publish)
+        except ProviderError as error:
+            progress.usage = _add_usage(progress.usage, error.usage)
+            retry = attempt == 1 and error.retryable and not progress.text
+            _log_provider_error(plan, error, recovered=retry)
+            if not retry:
+                raise
+    raise AssertionError("unreachable")
+
+
+def start_reply(plan: ReplyPlan, publish: Publish, started: float) -> asyncio.Task:
+    task = asyncio.create_task(_run_reply(plan, publish, started))
+    _running[plan.session_id] = task
+
+    def forget(finished: asyncio.Task) -> None:
+        if _running.get(plan.session_id) is finished:
+            del _running[plan.session_id]
+        error = None if finished.cancelled() else finished.exception()
+        if error is not None and not isinstance(error, ReplyStopped):
+            log.error("Reply task failed", exc_info=error)
+
+    task.add_done_callback(forget)
+    return task
+
+
+def running_reply(session_id: UUID) -> asyncio.Task | None:
+    return _running.get(session_id)
+
+
+async def wait_for_replies() -> None:
+    """Let running replies finish (tests and graceful shutdown)."""
+    await asyncio.gather(*list(_running.values()), return_exceptions=True)
