@@ -19,7 +19,7 @@ from clients.cards import (
 )
 from clients.forms import ClientForm, ClientListForm
 from clients.models import ClientProfile
-from clients.selectors import SORTS, teacher_client_counts, teacher_clients
+from clients.selectors import SORTS, teacher_client_counts
 from clients.services import (
     ImportNeedsChoice,
     OnExisting,
@@ -30,6 +30,7 @@ from clients.services import (
     client_update,
     clients_import,
 )
+from sessions_app.selectors import teacher_clients
 
 
 def _get_client_for_teacher(request: HttpRequest, client_id: uuid.UUID) -> ClientProfile:

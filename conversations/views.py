@@ -19,9 +19,9 @@ from accounts.decorators import teacher_required
 from clients.cards import card_from_client
 from clients.models import ClientProfile
 from clients.prompts import system_prompt
-from clients.services import preview_start
-from conversations.engine import TurnRefused, end_session, history_for_page, provider_is_demo
+from conversations.engine import TurnRefused, end_session, history_for_page
 from sessions_app.models import PracticeSession
+from sessions_app.services import preview_start
 
 PREVIEW_LINE = "Hi, thanks for coming in today. What would you like to talk about?"
 PREVIEW_LINE_KEY = "preview-line-{session_id}"
@@ -54,9 +54,7 @@ def client_preview(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         elif len(line) > settings.MESSAGE_MAX_CHARS:
             error = f"At most {settings.MESSAGE_MAX_CHARS} characters."
         else:
-            session = preview_start(
-                client=client, teacher=request.user, demo_mode=provider_is_demo()
-            )
+            session = preview_start(client=client, teacher=request.user)
             request.session[PREVIEW_LINE_KEY.format(session_id=session.id)] = line
             return redirect("conversations:preview_run", session_id=session.id)
     card = card_from_client(client)

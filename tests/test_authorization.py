@@ -488,11 +488,9 @@ def client_owner(outcome: Outcome) -> Expect:
 def teacher_preview(world: World) -> dict[str, Any]:
     """A preview session of the teacher's (made once per world)."""
     if not hasattr(world, "preview"):
-        from clients.services import preview_start
+        from sessions_app.services import preview_start
 
-        world.preview = preview_start(
-            client=world.client, teacher=world.users["teacher"], demo_mode=True
-        )
+        world.preview = preview_start(client=world.client, teacher=world.users["teacher"])
     return {"session_id": world.preview.pk}
 
 
