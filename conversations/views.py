@@ -8,8 +8,6 @@ import contextlib
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -87,12 +85,10 @@ def preview_run(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@teacher_required
 async def preview_end(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     """End the preview once its reply is in, so a later test conversation starts afresh."""
     user = await request.auser()
-    if not user.is_teacher:
-        raise PermissionDenied
     session = await PracticeSession.objects.filter(
         pk=session_id, student=user, preview__isnull=False
     ).afirst()
