@@ -4,9 +4,9 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from clients.models import ClientProfile
-from sessions_app.models import PracticeSession
 
-# (value, label, ordering). The first is the default.
+# (value, label, ordering). The first is the default. "sessions" orders by the count that
+# sessions_app.selectors.teacher_clients adds (sessions are a layer above clients).
 SORTS = [
     ("name", "Name, A to Z", ("name", "id")),
     ("changed", "Recently changed", ("-updated_at", "name")),
@@ -16,11 +16,10 @@ SORTS = [
 ORDERINGS = {value: ordering for value, _, ordering in SORTS}
 
 
-def teacher_clients(
-    *, owner: User, search: str = "", sort: str = "name", archived: bool = False
+def teacher_clients_matching(
+    *, owner: User, search: str = "", archived: bool = False
 ) -> QuerySet[ClientProfile]:
-    """The teacher's clients, archived or not, matching `search` (name, problem, occupation),
-    with their number of student sessions. One query."""
+    """The teacher's clients, archived or not, matching `search` (name, problem, occupation)."""
     clients = ClientProfile.objects.filter(owner=owner, archived_at__isnull=not archived)
     if search:
         clients = clients.filter(
@@ -28,12 +27,7 @@ def teacher_clients(
             | Q(presenting_problem__icontains=search)
             | Q(occupation__icontains=search)
         )
-    return clients.annotate(
-        student_sessions=Count(
-            "practice_sessions",
-            filter=Q(practice_sessions__kind=PracticeSession.Kind.PRACTICE),
-        )
-    ).order_by(*ORDERINGS.get(sort, ORDERINGS["name"]))
+    return clients
 
 
 def teacher_client_counts(*, owner: User) -> dict[str, int]:

@@ -7,10 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clients.cards import CARD_FIELDS
-from clients.models import ClientPreview, ClientProfile
-from clients.prompts import PROMPT_VERSION
-from sessions_app.models import PracticeSession
-from sessions_app.services import session_start
+from clients.models import ClientProfile
 
 
 class OnExisting(models.TextChoices):
@@ -132,20 +129,6 @@ def client_duplicate(*, client: ClientProfile, owner: User) -> ClientProfile:
     card = {name: getattr(client, name) for name in CARD_FIELDS}
     card["name"] = f"{client.name} (copy)"[: ClientProfile._meta.get_field("name").max_length]
     return ClientProfile.objects.create(owner=owner, is_published=False, **card)
-
-
-@transaction.atomic
-def preview_start(*, client: ClientProfile, teacher: User, demo_mode: bool) -> PracticeSession:
-    """A teacher_test session marked as a preview, for the sample opening exchange."""
-    session = session_start(
-        student=teacher,
-        client=client,
-        kind=PracticeSession.Kind.TEACHER_TEST,
-        prompt_version=PROMPT_VERSION,
-        demo_mode=demo_mode,
-    )
-    ClientPreview.objects.create(session=session)
-    return session
 
 
 def client_set_archived(*, client: ClientProfile, archived: bool) -> ClientProfile:

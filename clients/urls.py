@@ -17,7 +17,4 @@ urlpatterns = [
     path("clients/<uuid:client_id>/unarchive/", views.client_unarchive, name="unarchive"),
     path("clients/<uuid:client_id>/duplicate/", views.client_copy, name="duplicate"),
     path("clients/<uuid:client_id>/export/", views.client_export, name="export"),
-    path("clients/<uuid:client_id>/preview/", views.client_preview, name="preview"),
-    path("previews/<uuid:session_id>/", views.preview_run, name="preview_run"),
-    path("previews/<uuid:session_id>/end/", views.preview_end, name="preview_end"),
 ]

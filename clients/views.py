@@ -1,13 +1,9 @@
-import contextlib
 import uuid
 from datetime import date
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -23,8 +19,7 @@ from clients.cards import (
 )
 from clients.forms import ClientForm, ClientListForm
 from clients.models import ClientProfile
-from clients.prompts import system_prompt
-from clients.selectors import SORTS, teacher_client_counts, teacher_clients
+from clients.selectors import SORTS, teacher_client_counts
 from clients.services import (
     ImportNeedsChoice,
     OnExisting,
@@ -34,27 +29,13 @@ from clients.services import (
     client_set_published,
     client_update,
     clients_import,
-    preview_start,
 )
-from conversations.engine import TurnRefused, end_session, history_for_page, provider_is_demo
-from sessions_app.models import PracticeSession
-
-PREVIEW_LINE = "Hi, thanks for coming in today. What would you like to talk about?"
-PREVIEW_LINE_KEY = "preview-line-{session_id}"
+from sessions_app.selectors import teacher_clients
 
 
 def _get_client_for_teacher(request: HttpRequest, client_id: uuid.UUID) -> ClientProfile:
     """The teacher's own client; a 404 for anyone else's, so ids reveal nothing."""
     return get_object_or_404(ClientProfile, pk=client_id, owner=request.user)
-
-
-def _get_preview_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> PracticeSession:
-    return get_object_or_404(
-        PracticeSession.objects.select_related("client_profile"),
-        pk=session_id,
-        student=request.user,
-        preview__isnull=False,
-    )
 
 
 @teacher_required
@@ -88,7 +69,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         client = client_create(owner=request.user, card=form.card)
         messages.success(request, f"{client.name} was saved as a draft. Preview it, then publish.")
-        return redirect("clients:preview", client_id=client.id)
+        return redirect("conversations:preview", client_id=client.id)
     return render(request, "clients/client_form.html", {"form": form, "client": None})
 
 
@@ -212,74 +193,3 @@ def _cards_from_upload(upload: UploadedFile | None) -> list[dict]:
     if upload is None:
         raise CardError("Choose a JSON file of client cards to import.")
     return cards_from_file(upload.size, upload.read, source=upload.name)
-
-
-# --- Preview ------------------------------------------------------------------------------------
-
-
-@teacher_required
-@ratelimit(key="user", rate="20/m", method="POST")
-def client_preview(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    """The system prompt the model gets (read-only), and a sample opening exchange on demand."""
-    client = _get_client_for_teacher(request, client_id)
-    line, error = PREVIEW_LINE, ""
-    if request.method == "POST":
-        line = request.POST.get("line", "").strip()
-        if not line:
-            error = "Write what the helper says first."
-        elif len(line) > settings.MESSAGE_MAX_CHARS:
-            error = f"At most {settings.MESSAGE_MAX_CHARS} characters."
-        else:
-            session = preview_start(
-                client=client, teacher=request.user, demo_mode=provider_is_demo()
-            )
-            request.session[PREVIEW_LINE_KEY.format(session_id=session.id)] = line
-            return redirect("clients:preview_run", session_id=session.id)
-    card = card_from_client(client)
-    context = {
-        "client": client,
-        "prompt": system_prompt(card),
-        "line": line,
-        "error": error,
-        "max_chars": settings.MESSAGE_MAX_CHARS,
-    }
-    return render(request, "clients/preview.html", context, status=400 if error else 200)
-
-
-@teacher_required
-def preview_run(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
-    """The sample exchange, streamed over the session's socket (preview.js sends the line)."""
-    session = _get_preview_for_teacher(request, session_id)
-    line = request.session.get(PREVIEW_LINE_KEY.format(session_id=session.id), PREVIEW_LINE)
-    context = {
-        "session": session,
-        "client": session.client_profile,
-        "client_name": session.client_name,
-        "items": history_for_page(session),
-        "show_costs": True,  # a teacher's own preview
-        "line": line,
-        # A fixed id per preview: a resent line (a reconnect, a reload) is never stored twice.
-        "client_msg_id": uuid.uuid5(session.id, "preview-line"),
-    }
-    return render(request, "clients/preview_run.html", context)
-
-
-@require_POST
-@login_required
-async def preview_end(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
-    """End the preview once its reply is in, so a later test conversation starts afresh."""
-    user = await request.auser()
-    if not user.is_teacher:
-        raise PermissionDenied
-    session = await PracticeSession.objects.filter(
-        pk=session_id, student=user, preview__isnull=False
-    ).afirst()
-    if session is None:
-        raise Http404
-
-    async def nobody(event: dict) -> None:  # the preview page needs no session.ended fragment
-        return None
-
-    with contextlib.suppress(TurnRefused):  # already ended: a second tab, a resent request
-        await end_session(session_id=session.id, publish=nobody)
-    return JsonResponse({"status": "ended"})

@@ -11,6 +11,7 @@ urlpatterns = [
     path("practice/", include("clients.practice_urls")),
     path("teach/sessions/", include("reviews.urls")),
     path("teach/", include("clients.urls")),
+    path("teach/", include("conversations.urls")),
     path("sessions/", include("sessions_app.urls")),
     path("monitor/", include("monitoring.urls")),
     path("feedback/", include("monitoring.feedback_urls")),

@@ -1,4 +1,4 @@
-"""The life of a practice session: start, end, abandon when idle, reflect."""
+"""The life of a practice session: start (previews too), end, abandon when idle, reflect."""
 
 from datetime import timedelta
 
@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from clients.cards import card_from_client
-from clients.models import ClientProfile
+from clients.models import ClientPreview, ClientProfile
+from clients.prompts import PROMPT_VERSION
+from conversations.llm import provider_is_demo
 from sessions_app.models import PracticeSession, SessionFeedback, SessionReflection
 
 
@@ -43,9 +45,13 @@ def session_start(
     client: ClientProfile,
     kind: str = PracticeSession.Kind.PRACTICE,
     model: str | None = None,
-    prompt_version: str = "",
-    demo_mode: bool = False,
+    prompt_version: str = PROMPT_VERSION,
 ) -> PracticeSession:
+    """A new active session on a snapshot of the client's card, recording the prompt version and
+    whether its replies come from the demo provider, as they are at the start.
+
+    `prompt_version` is for synthetic sessions only (load generator, benchmarks) to label theirs.
+    """
     return PracticeSession.objects.create(
         student=student,
         client_profile=client,
@@ -53,8 +59,16 @@ def session_start(
         kind=kind,
         model=model or settings.LLM_MODEL,
         prompt_version=prompt_version,
-        demo_mode=demo_mode,
+        demo_mode=provider_is_demo(),
     )
+
+
+@transaction.atomic
+def preview_start(*, client: ClientProfile, teacher: User) -> PracticeSession:
+    """A teacher_test session marked as a preview, for the sample opening exchange."""
+    session = session_start(student=teacher, client=client, kind=PracticeSession.Kind.TEACHER_TEST)
+    ClientPreview.objects.create(session=session)
+    return session
 
 
 def session_end(

@@ -14,9 +14,8 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import student_required
 from clients.models import ClientProfile
-from clients.prompts import PROMPT_VERSION
 from conversations.consumers import session_publisher
-from conversations.engine import TurnRefused, end_session, history_for_page, provider_is_demo
+from conversations.engine import TurnRefused, end_session, history_for_page
 from conversations.models import Message
 from conversations.renderers import viewer_sees_costs
 from reviews import exports
@@ -69,13 +68,7 @@ def start(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         context = {"client": client, "active": None, "confirming": True}
         return render(request, "clients/practice_client.html", context)
     if active is None:
-        active = session_start(
-            student=request.user,
-            client=client,
-            kind=kind,
-            prompt_version=PROMPT_VERSION,
-            demo_mode=provider_is_demo(),
-        )
+        active = session_start(student=request.user, client=client, kind=kind)
     return redirect("sessions:detail", session_id=active.id)
 
 

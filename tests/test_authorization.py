@@ -489,11 +489,9 @@ def client_owner(outcome: Outcome) -> Expect:
 def teacher_preview(world: World) -> dict[str, Any]:
     """A preview session of the teacher's (made once per world)."""
     if not hasattr(world, "preview"):
-        from clients.services import preview_start
+        from sessions_app.services import preview_start
 
-        world.preview = preview_start(
-            client=world.client, teacher=world.users["teacher"], demo_mode=True
-        )
+        world.preview = preview_start(client=world.client, teacher=world.users["teacher"])
     return {"session_id": world.preview.pk}
 
 
@@ -551,19 +549,21 @@ TEACHER_CASES = [
         published_client,
     ),
     Case("clients:export", "GET", client_owner(OK), published_client),
-    Case("clients:preview", "GET", client_owner(OK), draft_client),
+    Case("conversations:preview", "GET", client_owner(OK), draft_client),
     Case(
-        "clients:preview",
+        "conversations:preview",
         "POST",
         client_owner(Redirect("/teach/previews/*/")),
         draft_client,
         "run",
         data={"line": "Hello, what brings you here?"},
     ),
-    Case("clients:preview_run", "GET", client_owner(OK), teacher_preview),
-    Case("clients:preview_run", "GET", client_owner(NOT_FOUND), active_session, "not a preview"),
-    Case("clients:preview_end", "GET", everyone(NOT_ALLOWED), teacher_preview),
-    Case("clients:preview_end", "POST", client_owner(OK), teacher_preview),
+    Case("conversations:preview_run", "GET", client_owner(OK), teacher_preview),
+    Case(
+        "conversations:preview_run", "GET", client_owner(NOT_FOUND), active_session, "not a preview"
+    ),
+    Case("conversations:preview_end", "GET", everyone(NOT_ALLOWED), teacher_preview),
+    Case("conversations:preview_end", "POST", client_owner(OK), teacher_preview),
     Case("reviews:history", "GET", teachers(OK)),
     Case("reviews:review", "GET", client_owner(OK), active_session),
     Case("reviews:review", "GET", client_owner(OK), ended_session, "ended"),

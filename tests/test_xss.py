@@ -37,7 +37,6 @@ from django.urls import reverse
 
 from accounts.models import User
 from clients.models import ClientProfile
-from clients.services import preview_start
 from conftest import add_message, make_user
 from conversations.models import Message
 from conversations.tests.conftest import open_socket
@@ -47,7 +46,7 @@ from monitoring.models import ErrorEvent
 from reviews.models import SessionReview
 from reviews.services import REVIEW_FIELDS, comment_add, review_release, review_save
 from sessions_app.models import PracticeSession
-from sessions_app.services import session_end, session_start
+from sessions_app.services import preview_start, session_end, session_start
 from tests.test_authorization import (
     ROLES,
     World,
@@ -176,7 +175,7 @@ def world(db) -> World:
         users=users, client=client, draft_client=draft, session=session, ended_session=ended
     )
     built.comment = comment
-    built.preview = preview_start(client=client, teacher=teacher, demo_mode=True)
+    built.preview = preview_start(client=client, teacher=teacher)
     _converse(built.preview)
     return built
 

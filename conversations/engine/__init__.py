@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 
 from conversations.engine.stream import Publish, running_reply, start_reply, wait_for_replies
 from conversations.engine.turn import TimeUp, TurnRefused, accept_retry, accept_turn
@@ -28,15 +27,10 @@ __all__ = [
     "history_events",
     "history_for_page",
     "message_event",
-    "provider_is_demo",
     "retry_reply",
     "student_message",
     "wait_for_replies",
 ]
-
-
-def provider_is_demo() -> bool:
-    return not settings.ANTHROPIC_API_KEY
 
 
 def history_for_page(session: PracticeSession) -> list[Message]:

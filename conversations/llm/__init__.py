@@ -23,6 +23,15 @@ def get_provider() -> Provider:
     return _anthropic_provider(AnthropicConfig.from_settings())
 
 
+def provider_is_demo() -> bool:
+    """Whether replies come from the offline demo provider, not Claude: the provider says so.
+
+    The one answer to "are we in demo mode?": every page's badge, a new session's demo flag and
+    the engine ask here.
+    """
+    return get_provider().is_demo
+
+
 async def aclose_providers() -> None:
     """Close the running event loop's connections to the API (at shutdown, or a test's end)."""
     for provider in list(_anthropic_providers.values()):

@@ -81,7 +81,7 @@ class ProviderError(Exception):
 
 class Provider(Protocol):
     name: str
-    is_demo: bool
+    is_demo: bool  # replies are the offline stand-in's, not a model's (conversations.llm asks)
 
     def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
         """Yield TextDelta events, then exactly one StreamEnd; raise ProviderError on failure."""

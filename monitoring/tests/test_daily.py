@@ -70,6 +70,8 @@ def test_practice_only_leaves_out_tests_and_demo(teacher, practice_session, clie
     reply(test)
     demo = session_start(student=practice_session.student, client=client_profile)
     PracticeSession.objects.filter(pk=demo.pk).update(demo_mode=True)
+    # Tests run on the demo provider: this one stands for a conversation with Claude.
+    PracticeSession.objects.filter(pk=practice_session.pk).update(demo_mode=False)
     reply(practice_session)
     error_record(kind="x", severity="warning", message="m", session_id=test.pk)
     today = timezone.localdate()

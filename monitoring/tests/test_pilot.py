@@ -12,8 +12,12 @@ from sessions_app.services import session_end, session_start
 PILOT = "/monitor/pilot/"
 
 
-def _completed(student, client_profile, *, cost="0.002", **fields) -> PracticeSession:
+def _completed(
+    student, client_profile, *, cost="0.002", demo_mode=False, **fields
+) -> PracticeSession:
     session = session_start(student=student, client=client_profile, **fields)
+    # Tests run on the demo provider; the pilot counts real conversations unless asked.
+    PracticeSession.objects.filter(pk=session.pk).update(demo_mode=demo_mode)
     reply(session, cost=cost, first_token_ms=900, total_ms=2400)
     session_end(session=session)
     return session

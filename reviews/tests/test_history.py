@@ -8,12 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clients.services import preview_start
 from conftest import add_exchange, make_client, make_user
 from conversations.models import SafetyFlag
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
-from sessions_app.services import session_start
+from sessions_app.services import preview_start, session_start
 
 HISTORY = "/teach/sessions/"
 
@@ -41,7 +40,7 @@ def test_totals_add_up_turns_tokens_and_cost(client, teacher, held_session):
 
 
 def test_previews_are_labelled_and_counted_in_the_totals(client, teacher, client_profile):
-    preview = preview_start(client=client_profile, teacher=teacher, demo_mode=True)
+    preview = preview_start(client=client_profile, teacher=teacher)
     add_exchange(preview, "Hello.", "Hi.")
     client.force_login(teacher)
     response = client.get(HISTORY + "?kind=preview")

@@ -55,15 +55,15 @@ def test_a_student_session_is_not_a_preview_page(client, teacher, practice_sessi
 
 @pytest.mark.django_db(transaction=True)
 def test_a_preview_reply_is_stored_and_costed_like_any_session(teacher, monkeypatch):
-    from clients.services import preview_start
     from conversations.llm.base import Usage
     from conversations.tests.conftest import ScriptedProvider
+    from sessions_app.services import preview_start
 
     provider = ScriptedProvider()
     provider.reply("Um. ", "Hi.", usage=Usage(input_tokens=1000, output_tokens=50))
     monkeypatch.setattr(stream, "get_provider", lambda: provider)
     robin = make_client(teacher)
-    session = preview_start(client=robin, teacher=teacher, demo_mode=True)
+    session = preview_start(client=robin, teacher=teacher)
 
     async def run():
         events = []
@@ -94,10 +94,10 @@ def test_a_preview_reply_is_stored_and_costed_like_any_session(teacher, monkeypa
 # a test's wrapping transaction on PostgreSQL that would close the test's own connection.
 @pytest.mark.django_db(transaction=True)
 def test_ending_a_preview_over_http(client, teacher):
-    from clients.services import preview_start
+    from sessions_app.services import preview_start
 
     robin = make_client(teacher)
-    session = preview_start(client=robin, teacher=teacher, demo_mode=True)
+    session = preview_start(client=robin, teacher=teacher)
     client.force_login(teacher)
     response = client.post(f"/teach/previews/{session.id}/end/")
     assert response.json() == {"status": "ended"}
