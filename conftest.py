@@ -1,6 +1,5 @@
 """Fixtures shared by every app's tests: users in each role, clients, sessions, service checks."""
 
-import logging
 import os
 import uuid
 from decimal import Decimal
@@ -16,7 +15,6 @@ from accounts.models import NOTICE_VERSION, User
 from clients.models import ClientProfile
 from conversations.models import Message
 from conversations.services import message_account
-from monitoring.logging import DatabaseHandler
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
 
@@ -104,16 +102,6 @@ def empty_cache():
     else:
         cache.clear()
     yield
-
-
-@pytest.fixture(autouse=True)
-def error_events_written():
-    """What a test logged for staff is written before its database is emptied (pytest-django's
-    marker sets the database up first, so it is torn down after this), not into the next test's."""
-    yield
-    for handler in logging.getLogger("conversations").handlers:
-        if isinstance(handler, DatabaseHandler):
-            handler.flush()
 
 
 def make_user(username: str, role: str = User.Role.STUDENT, **extra) -> User:

@@ -330,19 +330,13 @@ LOGGING = {
     "filters": {"refusals_on_one_line": {"()": "config.logging_filters.RefusalsOnOneLine"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        # Unhandled errors, and warnings that name their kind (extra={"event_kind": ...}), become
-        # ErrorEvents for /monitor/errors/, written on a thread of its own.
-        "error_events": {"class": "monitoring.logging.DatabaseHandler", "level": "WARNING"},
+        # Unhandled errors become ErrorEvents for /monitor/errors/, written on a thread of its own.
+        "error_events": {"class": "monitoring.logging.DatabaseHandler", "level": "ERROR"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"handlers": ["error_events"], "filters": ["refusals_on_one_line"]},
-        # Staff hear of the engine's warnings (a retried provider call, a limit hit) at any
-        # LOG_LEVEL.
-        "conversations": {
-            "handlers": ["error_events"],
-            "level": LOG_LEVEL if LOG_LEVEL in ("DEBUG", "INFO") else "WARNING",
-        },
+        "conversations": {"handlers": ["error_events"]},
         "config.middleware": {"handlers": ["error_events"]},
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},

@@ -12,6 +12,7 @@ import uuid
 from functools import partial
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -22,6 +23,8 @@ from config.middleware import BUSY, BUSY_KIND, is_pool_timeout
 from conversations import engine, limits
 from conversations.frames import frame_parse
 from conversations.renderers import render_event, render_history, viewer_sees_costs
+from monitoring.models import ErrorEvent
+from monitoring.services import error_repeat_note, error_repeat_store
 from sessions_app.models import PracticeSession
 
 JSON_SUBPROTOCOL = "rapport.v1.json"
@@ -51,17 +54,15 @@ def session_publisher(session_id: uuid.UUID) -> engine.Publish:
     return publish
 
 
-def _frame_check(user_id: int, session_id: uuid.UUID) -> bool:
-    """Whether the frame may go on; a refused one is logged for staff (counted per window)."""
+# What error_repeat_note asks to write for staff: (count, event id), or None for nothing now.
+RepeatNote = tuple[int, int | None] | None
+
+
+def _frame_check(user_id: int) -> tuple[bool, RepeatNote]:
+    """Whether the frame may go on; for a refused one, what to write for staff (if anything)."""
     if limits.frame_allowed(user_id=user_id):
-        return True
-    limits.refusal_log(
-        kind="socket.too_fast",
-        message=f"A user sent more than {settings.SOCKET_FRAMES_PER_SECOND} frames a second.",
-        user_id=user_id,
-        session_id=session_id,
-    )
-    return False
+        return True, None
+    return False, error_repeat_note(kind="socket.too_fast", user_id=user_id)
 
 
 # The cache is shared (Redis in production): its calls go to a worker thread, never the event
@@ -127,13 +128,26 @@ class ChatConsumer(SessionEventsFirst, ClosedOnSignOut, AsyncWebsocketConsumer):
         await self._send_event(
             {"type": "error", "code": "too_many_sockets", "message": TOO_MANY_SOCKETS}
         )
-        await _in_worker(limits.refusal_log)(
+        await self._record_repeat(
+            await _in_worker(error_repeat_note)(kind="socket.too_many", user_id=self.user_id),
             kind="socket.too_many",
             message=f"A user tried to open more than {settings.SOCKETS_PER_USER} sockets.",
-            user_id=self.user_id,
-            session_id=self.session_id,
         )
         await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+
+    async def _record_repeat(self, noted: RepeatNote, *, kind: str, message: str) -> None:
+        if noted is None:
+            return
+        count, event_id = noted
+        await database_sync_to_async(error_repeat_store)(
+            kind=kind,
+            severity=ErrorEvent.Severity.WARNING,
+            message=message,
+            user_id=self.user_id,
+            session_id=self.session_id,
+            count=count,
+            event_id=event_id,
+        )
 
     async def _count_while_open(self) -> None:
         """Count this socket in each new bucket while it is open. When the cache cannot be
@@ -184,8 +198,15 @@ class ChatConsumer(SessionEventsFirst, ClosedOnSignOut, AsyncWebsocketConsumer):
             await self._send_event({"type": "error", "code": "busy", "message": BUSY})
 
     async def _limit_frame_rate(self) -> None:
-        if not await _in_worker(_frame_check)(self.user_id, self.session_id):
-            raise engine.TurnRefused("too_fast", TOO_FAST)
+        allowed, noted = await _in_worker(_frame_check)(self.user_id)
+        if allowed:
+            return
+        await self._record_repeat(
+            noted,
+            kind="socket.too_fast",
+            message=f"A user sent more than {settings.SOCKET_FRAMES_PER_SECOND} frames a second.",
+        )
+        raise engine.TurnRefused("too_fast", TOO_FAST)
 
     async def _dispatch(self, frame) -> None:
         if frame.type == "student_message":

@@ -5,15 +5,12 @@ text stays in the box. Counters are fixed windows (this minute, today), which is
 """
 
 import contextlib
-import logging
 import time
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-
-log = logging.getLogger(__name__)
 
 
 class LimitExceeded(Exception):
@@ -82,46 +79,6 @@ def limits_record_tokens(*, user_id: int, tokens: int) -> None:
     if tokens:
         _count(_day_key(f"tokens:{user_id}"), tokens, DAY)
         _count(_minute_key("global-tokens"), tokens, MINUTE)
-
-
-# --- Refusals, for staff --------------------------------------------------------------------
-#
-# A refusal that may repeat many times a second (a flood of frames, a student hammering a limit)
-# is one event per kind and user per window, with a count, not one row per frame. The count lives
-# here in the cache; the record logged carries it, and monitoring's handler writes the window's
-# event at the first refusal and brings its count up to date (at most once a second) after.
-
-REPEAT_WINDOW_SECONDS = 60
-
-
-def _repeat_due(kind: str, user_id: int) -> int | None:
-    """Count one more `kind` for the user in this window; the count when it is to be logged."""
-    key = f"error-repeat:{kind}:{user_id}"
-    if cache.add(f"{key}:n", 1, REPEAT_WINDOW_SECONDS):
-        return 1
-    try:
-        count = cache.incr(f"{key}:n")
-    except ValueError:  # the window closed between add and incr
-        return None
-    return count if cache.add(f"{key}:written", 1, 1) else None
-
-
-def refusal_log(*, kind: str, message: str, user_id: int, session_id=None) -> None:
-    """Log a refusal for staff as one counted event per window (the cache only, no database)."""
-    count = _repeat_due(kind, user_id)
-    if count is None:
-        return
-    log.warning(
-        "%s",
-        message,
-        extra={
-            "event_kind": kind,
-            "user_id": user_id,
-            "session_id": session_id,
-            "repeat_count": count,
-            "details": {"count": count, "window_seconds": REPEAT_WINDOW_SECONDS},
-        },
-    )
 
 
 # --- Sockets --------------------------------------------------------------------------------

@@ -1,27 +1,12 @@
-"""A logging handler that stores records for staff as ErrorEvents, for the errors page.
-
-What is stored: every ERROR record (an unhandled view error, a reply task that died), and any
-WARNING record that names its kind. Any module reports to staff by logging, never by importing
-monitoring; a record's `extra=` may carry:
-
-- event_kind: the event's kind ("provider.overloaded"); without it "server.error" for
-  django.request and "server.task_error" for everything else.
-- session_id, user_id, status_code: stored in the event's columns.
-- details: a dict stored as the event's details (otherwise the logger's name).
-- repeat_count: the record is one more of a refusal counted per window (conversations.limits):
-  1 creates the window's event, a higher count brings that event's count up to date.
-
-A WARNING is stored as a warning, ERROR and above as critical.
+"""A logging handler that stores ERROR records as ErrorEvents, for the errors page.
 
 emit() only puts a dict on a queue; a thread of its own writes the rows on its own database
 connection. So a record logged from the event loop never touches the ORM there, and one logged
 inside a transaction that is about to roll back (or is already broken) is still stored. If the
 database itself is down, the event goes to stderr and is dropped: logging must never raise.
-flush() waits for the queue to be written: a test that looks for an event right after the
-action that logged it calls it first.
 
-Configured in settings.LOGGING for django.request, conversations and config.middleware.
-Imported while settings load: no models at import time.
+Configured in settings.LOGGING for django.request (unhandled view errors, 5xx) and for
+conversations (a reply task that died). Imported while settings load: no models at import time.
 """
 
 from __future__ import annotations
@@ -41,7 +26,7 @@ TRACEBACK_LIMIT = 8000
 
 
 class DatabaseHandler(logging.Handler):
-    def __init__(self, level: int = logging.WARNING) -> None:
+    def __init__(self, level: int = logging.ERROR) -> None:
         super().__init__(level)
         self.queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=1000)
         self._thread: threading.Thread | None = None
@@ -51,9 +36,6 @@ class DatabaseHandler(logging.Handler):
         # django.request also logs every 5xx a view returns on purpose (healthz's 503): only an
         # exception that escaped a view is an unhandled error.
         if record.name == "django.request" and not record.exc_info:
-            return False
-        # A warning is for staff only when it says what kind of event it is.
-        if record.levelno < logging.ERROR and not getattr(record, "event_kind", None):
             return False
         return super().filter(record)
 
@@ -87,10 +69,7 @@ class DatabaseHandler(logging.Handler):
                 self.queue.task_done()
 
     def flush(self) -> None:
-        """Wait until every queued event has been written (tests, shutdown).
-
-        A test that asserts an ErrorEvent right after the action that logged it calls this
-        first (from async code: `await asyncio.to_thread(handler.flush)`)."""
+        """Wait until every queued event has been written (tests, shutdown)."""
         if self._thread is not None and self._thread.is_alive():
             self.queue.join()
 
@@ -103,7 +82,7 @@ def write_event(fields: dict[str, Any]) -> None:
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         close_old_connections()
         try:
-            _store(ErrorEvent, fields)
+            ErrorEvent.objects.create(**fields)
             return
         except OperationalError:
             # SQLite allows one writer: wait for the transaction that logged this to finish.
@@ -115,29 +94,6 @@ def write_event(fields: dict[str, Any]) -> None:
             # Give the connection back to the pool now: errors are rare, and a connection this
             # thread kept until the next one would be one the pages cannot have.
             connection.close()
-
-
-def _store(model: Any, fields: dict[str, Any]) -> None:
-    fields = dict(fields)
-    count = fields.pop("repeat_count", None)
-    if count is None:
-        model.objects.create(**fields)
-        return
-    _store_repeat(model, fields, count)
-
-
-def _store_repeat(model: Any, fields: dict[str, Any], count: int) -> None:
-    """The window's one event for a repeated refusal: created at the first, then its count."""
-    from django.core.cache import cache
-
-    key = f"error-repeat-event:{fields['kind']}:{fields['user_id']}"
-    if count == 1:
-        event = model.objects.create(**fields)
-        cache.set(key, event.pk, fields["details"].get("window_seconds", 60))
-        return
-    event_id = cache.get(key)
-    if event_id is not None:  # else its first is not written yet: the next update catches up
-        model.objects.filter(pk=event_id).update(details=fields["details"])
 
 
 def _request_details(request: Any) -> tuple[dict[str, Any], int | None]:
@@ -154,14 +110,12 @@ def _request_details(request: Any) -> tuple[dict[str, Any], int | None]:
 
 
 def event_fields(record: logging.LogRecord) -> dict[str, Any]:
-    given = getattr(record, "details", None)
-    details: dict[str, Any] = dict(given) if isinstance(given, dict) else {"logger": record.name}
-    user_id = getattr(record, "user_id", None)
+    details: dict[str, Any] = {"logger": record.name}
+    user_id = None
     request = getattr(record, "request", None)
     if request is not None and not isinstance(request, str):
-        request_details, request_user_id = _request_details(request)
+        request_details, user_id = _request_details(request)
         details |= request_details
-        user_id = request_user_id if request_user_id is not None else user_id
     if record.exc_info and record.exc_info[0] is not None:
         details["exception"] = record.exc_info[0].__name__
         details["traceback"] = "".join(traceback.format_exception(*record.exc_info))[
@@ -169,16 +123,11 @@ def event_fields(record: logging.LogRecord) -> dict[str, Any]:
         ]
     status_code = getattr(record, "status_code", None)
     default_kind = "server.error" if record.name == "django.request" else "server.task_error"
-    fields = {
+    return {
         "kind": getattr(record, "event_kind", None) or default_kind,
-        "severity": "critical" if record.levelno >= logging.ERROR else "warning",
+        "severity": "critical",
         "message": record.getMessage()[:MESSAGE_LIMIT],
         "status_code": status_code if isinstance(status_code, int) else None,
-        "session_id": getattr(record, "session_id", None),
         "user_id": user_id,
         "details": details,
     }
-    repeat_count = getattr(record, "repeat_count", None)
-    if isinstance(repeat_count, int):
-        fields["repeat_count"] = repeat_count
-    return fields

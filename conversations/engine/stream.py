@@ -25,6 +25,8 @@ from conversations.llm.base import ProviderError, StreamEnd, TextDelta, Usage
 from conversations.llm.pricing import cost_of
 from conversations.models import Message
 from conversations.services import reply_finish, reply_lease_renew
+from monitoring.models import ErrorEvent
+from monitoring.services import error_record
 
 log = logging.getLogger(__name__)
 
@@ -130,23 +132,16 @@ async def _stream_once(plan: ReplyPlan, progress: ReplyProgress, publish: Publis
     raise ProviderError("The stream ended without a result.", kind="incomplete", retryable=True)
 
 
-def _log_provider_error(plan: ReplyPlan, error: ProviderError, *, recovered: bool) -> None:
-    """For staff: a warning when the retry may still save the reply, an error when it is lost."""
-    log.log(
-        logging.WARNING if recovered else logging.ERROR,
-        "%s",
-        error,
-        extra={
-            "event_kind": f"provider.{error.kind}",
-            "session_id": plan.session_id,
-            "user_id": plan.user_id,
-            "status_code": error.status_code,
-            "details": {
-                "message_id": str(plan.reply.id),
-                "retried": recovered,
-                "model": plan.model,
-            },
-        },
+@database_sync_to_async
+def _record_provider_error(plan: ReplyPlan, error: ProviderError, *, recovered: bool) -> None:
+    error_record(
+        kind=f"provider.{error.kind}",
+        severity=ErrorEvent.Severity.WARNING if recovered else ErrorEvent.Severity.CRITICAL,
+        message=str(error),
+        session_id=plan.session_id,
+        user_id=plan.user_id,
+        status_code=error.status_code,
+        details={"message_id": str(plan.reply.id), "retried": recovered, "model": plan.model},
     )
 
 
@@ -180,7 +175,7 @@ async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
     if stop_reason == "refusal" or not progress.text.strip():
         # An empty or refused reply cannot go back to the model as a turn; keep it as failed.
         error = ProviderError("The model refused or said nothing.", kind="refusal", retryable=True)
-        _log_provider_error(plan, error, recovered=False)
+        await _record_provider_error(plan, error, recovered=False)
         await _fail(plan, progress, publish, Message.Status.FAILED, "refusal", REFUSED)
         return
     cost = await _finish(plan, progress, Message.Status.COMPLETE)
@@ -226,7 +221,7 @@ async def _stream_with_one_retry(plan: ReplyPlan, progress: ReplyProgress, publi
         except ProviderError as error:
             progress.usage = _add_usage(progress.usage, error.usage)
             retry = attempt == 1 and error.retryable and not progress.text
-            _log_provider_error(plan, error, recovered=retry)
+            await _record_provider_error(plan, error, recovered=retry)
             if not retry:
                 raise
     raise AssertionError("unreachable")

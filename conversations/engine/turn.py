@@ -28,6 +28,8 @@ from conversations.models import Message
 from conversations.request_builder import api_messages, system_blocks, turns_from_rows
 from conversations.safety import looks_like_real_crisis
 from conversations.services import lease_deadline, replies_reap_orphans
+from monitoring.models import ErrorEvent
+from monitoring.services import error_record_repeated
 from sessions_app.models import PracticeSession
 
 SIGNED_OUT = "Your account is no longer active, so this message was not sent. Ask your teacher."
@@ -128,11 +130,12 @@ def _check_limits(session: PracticeSession, user_id: int) -> None:
 
 
 def _record_limit(refused: LimitRefused, session_id: UUID, user_id: int) -> None:
-    limits.refusal_log(
+    error_record_repeated(
         kind=f"limit.{refused.code}",
+        severity=ErrorEvent.Severity.WARNING,
         message=refused.message,
-        user_id=user_id,
         session_id=session_id,
+        user_id=user_id,
     )
 
 

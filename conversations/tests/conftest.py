@@ -123,8 +123,3 @@ def error_events_handler() -> DatabaseHandler:
     return next(
         h for h in logging.getLogger("conversations").handlers if isinstance(h, DatabaseHandler)
     )
-
-
-async def errors_written() -> None:
-    """Wait until what the engine and the socket logged for staff is stored as ErrorEvents."""
-    await asyncio.to_thread(error_events_handler().flush)

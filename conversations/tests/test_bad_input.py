@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from conftest import make_client, make_user
 from conversations.models import Message
-from conversations.tests.conftest import errors_written, open_socket, student_frame
+from conversations.tests.conftest import open_socket, student_frame
 from monitoring.models import ErrorEvent
 from sessions_app.services import session_end, session_start
 
@@ -124,7 +124,6 @@ async def test_the_per_user_message_limit_answers_with_a_sentence_and_stores_not
     assert event == {"type": "error", "code": "user_rate", "message": event["message"]}
     assert "Wait a moment" in event["message"]
     assert await Message.objects.filter(session=session).acount() == 4
-    await errors_written()
     assert await ErrorEvent.objects.filter(kind="limit.user_rate", severity="warning").aexists()
 
 

@@ -10,7 +10,7 @@ from conftest import make_client, make_user
 from conversations import engine
 from conversations.llm.base import ProviderError, Usage
 from conversations.models import Message
-from conversations.tests.conftest import errors_written, open_socket, student_frame
+from conversations.tests.conftest import open_socket, student_frame
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
@@ -208,7 +208,6 @@ async def test_a_failure_before_any_text_is_retried_once(people, provider):
 
     assert events[-1]["content"] == "Second try."
     assert len(provider.requests) == 2
-    await errors_written()
     recorded = await ErrorEvent.objects.aget(kind="provider.overloaded")
     assert recorded.severity == "warning" and recorded.session_id == people["session"].pk
 
@@ -240,7 +239,6 @@ async def test_a_failure_after_text_keeps_the_partial_and_offers_retry(people, p
     assert [m["role"] for m in provider.requests[-1].messages] == ["user"], (
         "failed partials are never sent"
     )
-    await errors_written()
     assert await ErrorEvent.objects.filter(
         kind="provider.incomplete", severity="critical"
     ).aexists()

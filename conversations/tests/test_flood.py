@@ -8,12 +8,7 @@ import pytest
 
 from conftest import add_message, make_client, make_user
 from conversations.models import Message
-from conversations.tests.conftest import (
-    error_events_handler,
-    errors_written,
-    open_socket,
-    student_frame,
-)
+from conversations.tests.conftest import error_events_handler, open_socket, student_frame
 from monitoring.models import ErrorEvent
 from sessions_app.services import session_start
 
@@ -49,7 +44,6 @@ async def test_one_socket_too_many_is_refused_with_a_sentence(session, settings)
     sockets.append(await _counted_socket(session))
     for socket in sockets:
         await socket.close()
-    await errors_written()
     recorded = await ErrorEvent.objects.aget(kind="socket.too_many")
     assert recorded.user_id == session.student_id
 
@@ -76,7 +70,6 @@ async def test_a_flood_of_refused_frames_is_one_counted_event(session, settings)
     codes = [(await socket.receive())["code"] for _ in range(60)]
     await socket.close()
     assert codes.count("too_fast") >= 50
-    await errors_written()
     [event] = [e async for e in ErrorEvent.objects.filter(kind="socket.too_fast")]
     assert event.user_id == session.student_id
     assert event.details["count"] >= 1
@@ -93,7 +86,6 @@ async def test_a_student_hammering_the_message_limit_leaves_one_counted_event(
         await socket.send(student_frame(f"More {n}.", str(uuid.uuid4())))
         assert (await socket.receive())["code"] == "user_rate"
     await socket.close()
-    await errors_written()
     [event] = [e async for e in ErrorEvent.objects.filter(kind="limit.user_rate")]
     assert event.details["count"] >= 1
 
