@@ -7,8 +7,6 @@ message such as "=HYPERLINK(...)" shows as text in Excel or LibreOffice instead 
 import csv
 import io
 import json
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -179,22 +177,6 @@ def _review_data(review: SessionReview | None) -> dict[str, Any] | None:
 
 def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def transcript_load(text: str) -> dict[str, Any]:
-    """Read a JSON transcript back, money as Decimal and times as datetimes (for tools/tests)."""
-    data = json.loads(text)
-    if data.get("format") != TRANSCRIPT_FORMAT:
-        raise ValueError(f"Not a {TRANSCRIPT_FORMAT} file.")
-    session = data["session"]
-    session["cost_usd"] = Decimal(session["cost_usd"])
-    session["started_at"] = datetime.fromisoformat(session["started_at"])
-    if session["ended_at"]:
-        session["ended_at"] = datetime.fromisoformat(session["ended_at"])
-    for message in data["messages"]:
-        message["cost_usd"] = Decimal(message["cost_usd"])
-        message["timestamp"] = datetime.fromisoformat(message["timestamp"])
-    return data
 
 
 def _csv_rows(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from channels.db import database_sync_to_async
 
-from conversations.engine.stream import Publish, running_reply, start_reply, wait_for_replies
+from conversations.engine.stream import Publish, running_reply, start_reply
 from conversations.engine.turn import TimeUp, TurnRefused, accept_retry, accept_turn
 from conversations.models import Message
 from conversations.services import replies_reap_orphans
@@ -29,7 +29,6 @@ __all__ = [
     "message_event",
     "retry_reply",
     "student_message",
-    "wait_for_replies",
 ]
 
 

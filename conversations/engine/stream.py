@@ -244,8 +244,3 @@ def start_reply(plan: ReplyPlan, publish: Publish, started: float) -> asyncio.Ta
 
 def running_reply(session_id: UUID) -> asyncio.Task | None:
     return _running.get(session_id)
-
-
-async def wait_for_replies() -> None:
-    """Let running replies finish (tests and graceful shutdown)."""
-    await asyncio.gather(*list(_running.values()), return_exceptions=True)

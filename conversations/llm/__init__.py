@@ -32,12 +32,6 @@ def provider_is_demo() -> bool:
     return get_provider().is_demo
 
 
-async def aclose_providers() -> None:
-    """Close the running event loop's connections to the API (at shutdown, or a test's end)."""
-    for provider in list(_anthropic_providers.values()):
-        await provider.aclose()
-
-
 def _anthropic_provider(config: AnthropicConfig) -> AnthropicProvider:
     provider = _anthropic_providers.get(config)
     if provider is None:

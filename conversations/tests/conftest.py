@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.testing import session_cookie
 from config.asgi import application
+from conversations import llm
 from conversations.engine import stream
 from conversations.llm.base import LLMRequest, ProviderError, StreamEnd, TextDelta, Usage
 from monitoring.logging import DatabaseHandler
@@ -123,3 +124,14 @@ def error_events_handler() -> DatabaseHandler:
     return next(
         h for h in logging.getLogger("conversations").handlers if isinstance(h, DatabaseHandler)
     )
+
+
+async def wait_for_replies() -> None:
+    """Let the reply tasks running in this process finish (they outlive the socket)."""
+    await asyncio.gather(*list(stream._running.values()), return_exceptions=True)
+
+
+async def aclose_providers() -> None:
+    """Close the running event loop's connections to the API before the loop goes."""
+    for provider in list(llm._anthropic_providers.values()):
+        await provider.aclose()

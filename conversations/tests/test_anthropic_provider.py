@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from conversations.llm import aclose_providers, get_provider
+from conversations.llm import get_provider
 from conversations.llm.anthropic_provider import AnthropicConfig, AnthropicProvider
 from conversations.llm.base import LLMRequest, ProviderError, StreamEnd, TextDelta
 from conversations.llm.demo import DemoProvider
+from conversations.tests.conftest import aclose_providers
 from fakeapi import (
     DropConnection,
     FakeServer,

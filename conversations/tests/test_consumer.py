@@ -7,10 +7,13 @@ from decimal import Decimal
 import pytest
 
 from conftest import make_client, make_user
-from conversations import engine
 from conversations.llm.base import ProviderError, Usage
 from conversations.models import Message
-from conversations.tests.conftest import open_socket, student_frame
+from conversations.tests.conftest import (
+    open_socket,
+    student_frame,
+    wait_for_replies,
+)
 from monitoring.models import ErrorEvent
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
@@ -142,7 +145,7 @@ async def test_a_reply_runs_to_its_end_after_the_socket_closes(people, provider)
     await socket.send(student_frame("Hello.", new_id()))
     await socket.receive_until("reply.started")
     await socket.close()
-    await engine.wait_for_replies()
+    await wait_for_replies()
 
     reply = (await messages_of(people["session"]))[-1]
     assert (reply.status, reply.content) == ("complete", "One two three.")

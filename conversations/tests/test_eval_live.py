@@ -3,7 +3,7 @@
 import json
 
 from conversations import eval_live
-from conversations.llm import aclose_providers
+from conversations.tests.conftest import aclose_providers
 
 DEMO_CARDS = ["aisha-rahman", "frank-kowalski", "jordan-lee", "maya-torres"]
 

@@ -16,10 +16,13 @@ from clients.cards import cards_parse
 from clients.prompts import system_prompt
 from clients.services import clients_import
 from conftest import make_user
-from conversations import engine
-from conversations.llm import aclose_providers
 from conversations.models import Message
-from conversations.tests.conftest import open_socket, student_frame
+from conversations.tests.conftest import (
+    aclose_providers,
+    open_socket,
+    student_frame,
+    wait_for_replies,
+)
 from fakeapi.behaviours import (
     DropConnection,
     Overloaded,
@@ -49,7 +52,7 @@ def fake_api(fake_anthropic, settings):
 @pytest.fixture(autouse=True)
 async def close_sdk_clients():
     yield
-    await engine.wait_for_replies()
+    await wait_for_replies()
     await aclose_providers()
 
 

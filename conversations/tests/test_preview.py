@@ -56,7 +56,7 @@ def test_a_student_session_is_not_a_preview_page(client, teacher, practice_sessi
 @pytest.mark.django_db(transaction=True)
 def test_a_preview_reply_is_stored_and_costed_like_any_session(teacher, monkeypatch):
     from conversations.llm.base import Usage
-    from conversations.tests.conftest import ScriptedProvider
+    from conversations.tests.conftest import ScriptedProvider, wait_for_replies
     from sessions_app.services import preview_start
 
     provider = ScriptedProvider()
@@ -78,7 +78,7 @@ def test_a_preview_reply_is_stored_and_costed_like_any_session(teacher, monkeypa
             client_msg_id=uuid.uuid5(session.id, "preview-line"),
             publish=publish,
         )
-        await engine.wait_for_replies()
+        await wait_for_replies()
         await engine.end_session(session_id=session.id, publish=publish)
         return events
 

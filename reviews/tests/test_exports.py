@@ -3,8 +3,10 @@
 import csv
 import io
 import json
+from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,6 @@ from reviews.exports import (
     CSV_COLUMNS,
     to_json,
     transcript_data,
-    transcript_load,
 )
 from reviews.services import comment_add, review_release, review_save
 from sessions_app import spreadsheet
@@ -26,6 +27,22 @@ OPENING = "Hi. I'm not really sure where to start."  # the test client's opening
 
 def export(client, session, fmt):
     return client.get(f"/teach/sessions/{session.id}/export/{fmt}/")
+
+
+def transcript_load(text: str) -> dict[str, Any]:
+    """Read a JSON transcript back as its reader would: money as Decimal, times as datetimes."""
+    data = json.loads(text)
+    if data.get("format") != review_exports.TRANSCRIPT_FORMAT:
+        raise ValueError(f"Not a {review_exports.TRANSCRIPT_FORMAT} file.")
+    session = data["session"]
+    session["cost_usd"] = Decimal(session["cost_usd"])
+    session["started_at"] = datetime.fromisoformat(session["started_at"])
+    if session["ended_at"]:
+        session["ended_at"] = datetime.fromisoformat(session["ended_at"])
+    for message in data["messages"]:
+        message["cost_usd"] = Decimal(message["cost_usd"])
+        message["timestamp"] = datetime.fromisoformat(message["timestamp"])
+    return data
 
 
 def test_json_round_trips_every_message_with_tokens_cost_and_latency(client, teacher, held_session):
