@@ -119,12 +119,17 @@ def daphne(
             _wait_until_healthy(url, process, log)
             yield Server(url=url, ws_url=f"ws://127.0.0.1:{port}", process=process)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask a server to stop; one that has not after ten seconds is killed."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen, log) -> None:

@@ -65,6 +65,7 @@ from benchmarks.harness import (
     process_cpu_wait_seconds,
     process_memory_kib,
     session_cookie_for,
+    stop,
     table,
 )
 
@@ -169,12 +170,7 @@ def fake_api(first_token_ms: float, tokens_per_second: float):
         base_url = json.loads(process.stdout.readline())["base_url"]
         yield base_url, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 def _http_json(url: str, method: str = "GET") -> dict:
