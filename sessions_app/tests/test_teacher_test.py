@@ -8,11 +8,10 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.urls import resolve
 
-from conftest import EXCHANGE_COST, add_exchange, add_message, make_client
+from conftest import EXCHANGE_COST, add_exchange, make_client
 from conversations.engine import history_events
 from conversations.models import Message
 from conversations.renderers import render_history
-from conversations.services import message_account
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_end, session_start
 from tests.test_authorization import FORBIDDEN, HTTP_CASES, OK
@@ -177,15 +176,7 @@ def test_a_reconnecting_teacher_gets_the_costs_of_stored_replies(teacher, client
 def test_a_student_never_sees_per_reply_costs_on_reload_or_reconnect(
     client, student, practice_session
 ):
-    reply = add_message(session=practice_session, role=Message.Role.CLIENT, content="Hm.")
-    message_account(
-        message=reply,
-        input_tokens=900,
-        output_tokens=40,
-        cache_write_tokens=0,
-        cache_read_tokens=300,
-        cost=REPLY_COST,
-    )
+    add_exchange(practice_session, "Hello.", "Hm.", cost=REPLY_COST)
     client.force_login(student)
     page = client.get(f"/sessions/{practice_session.id}/").content.decode()
     events = async_to_sync(history_events)(practice_session.id)
