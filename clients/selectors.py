@@ -1,6 +1,7 @@
 """Reads of clients for the teacher's pages."""
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from clients.models import ClientProfile
@@ -14,6 +15,11 @@ SORTS = [
     ("sessions", "Most student sessions", ("-student_sessions", "name")),
 ]
 ORDERINGS = {value: ordering for value, _, ordering in SORTS}
+
+
+def teacher_client_or_404(*, teacher: User, client_id) -> ClientProfile:
+    """The teacher's own client; a 404 for anyone else's, so ids reveal nothing."""
+    return get_object_or_404(ClientProfile, pk=client_id, owner=teacher)
 
 
 def teacher_clients_matching(

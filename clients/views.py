@@ -4,7 +4,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
@@ -19,7 +19,7 @@ from clients.cards import (
 )
 from clients.forms import ClientForm, ClientListForm
 from clients.models import ClientProfile
-from clients.selectors import SORTS, teacher_client_counts
+from clients.selectors import SORTS, teacher_client_counts, teacher_client_or_404
 from clients.services import (
     ImportNeedsChoice,
     OnExisting,
@@ -31,11 +31,6 @@ from clients.services import (
     clients_import,
 )
 from sessions_app.selectors import teacher_clients
-
-
-def _get_client_for_teacher(request: HttpRequest, client_id: uuid.UUID) -> ClientProfile:
-    """The teacher's own client; a 404 for anyone else's, so ids reveal nothing."""
-    return get_object_or_404(ClientProfile, pk=client_id, owner=request.user)
 
 
 @teacher_required
@@ -75,7 +70,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
 
 @teacher_required
 def client_edit(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client = _get_client_for_teacher(request, client_id)
+    client = teacher_client_or_404(teacher=request.user, client_id=client_id)
     initial = ClientForm.initial_from_card(card_from_client(client))
     form = ClientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -89,7 +84,7 @@ def client_edit(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @teacher_required
 def client_publish(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     client = client_set_published(
-        client=_get_client_for_teacher(request, client_id), published=True
+        client=teacher_client_or_404(teacher=request.user, client_id=client_id), published=True
     )
     messages.success(request, f"{client.name} is published: students can practise with them.")
     return redirect("clients:teacher_home")
@@ -99,7 +94,7 @@ def client_publish(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @teacher_required
 def client_unpublish(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     client = client_set_published(
-        client=_get_client_for_teacher(request, client_id), published=False
+        client=teacher_client_or_404(teacher=request.user, client_id=client_id), published=False
     )
     messages.success(request, f"{client.name} is a draft again: students no longer see them.")
     return redirect("clients:teacher_home")
@@ -108,7 +103,9 @@ def client_unpublish(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse
 @require_POST
 @teacher_required
 def client_archive(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client = client_set_archived(client=_get_client_for_teacher(request, client_id), archived=True)
+    client = client_set_archived(
+        client=teacher_client_or_404(teacher=request.user, client_id=client_id), archived=True
+    )
     messages.success(
         request,
         f"{client.name} is archived: students no longer see them; their sessions are kept. "
@@ -120,7 +117,9 @@ def client_archive(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @teacher_required
 def client_unarchive(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client = client_set_archived(client=_get_client_for_teacher(request, client_id), archived=False)
+    client = client_set_archived(
+        client=teacher_client_or_404(teacher=request.user, client_id=client_id), archived=False
+    )
     state = "published: students see them again" if client.is_published else "a draft"
     messages.success(request, f"{client.name} is back on your list, {state}.")
     return redirect("clients:teacher_home")
@@ -129,7 +128,9 @@ def client_unarchive(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse
 @require_POST
 @teacher_required
 def client_copy(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    copy = client_duplicate(client=_get_client_for_teacher(request, client_id), owner=request.user)
+    copy = client_duplicate(
+        client=teacher_client_or_404(teacher=request.user, client_id=client_id), owner=request.user
+    )
     messages.success(request, f"{copy.name} was created as a draft.")
     return redirect("clients:edit", client_id=copy.id)
 
@@ -147,7 +148,7 @@ def _card_download(data: object, filename: str) -> JsonResponse:
 
 @teacher_required
 def client_export(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client = _get_client_for_teacher(request, client_id)
+    client = teacher_client_or_404(teacher=request.user, client_id=client_id)
     slug = slugify(client.name) or "client"
     return _card_download(card_from_client(client), f"{slug}-card.json")
 

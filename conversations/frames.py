@@ -39,12 +39,13 @@ def frame_parse(text_data: str | None, bytes_data: bytes | None) -> Frame:
         return Frame(type=data["type"])
     return Frame(
         type="student_message",
-        content=_content(data.get("content")),
+        content=message_content(data.get("content")),
         client_msg_id=_client_msg_id(data.get("client_msg_id")),
     )
 
 
-def _content(value: object) -> str:
+def message_content(value: object) -> str:
+    """What a student may send as a turn (the socket and the preview form): TurnRefused if not."""
     if not isinstance(value, str) or not value.strip():
         raise _refuse("empty", "Write something before sending.")
     content = value.strip()

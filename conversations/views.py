@@ -8,16 +8,18 @@ import contextlib
 import uuid
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import teacher_required
 from clients.cards import card_from_client
-from clients.models import ClientProfile
 from clients.prompts import system_prompt
+from clients.selectors import teacher_client_or_404
 from conversations.engine import TurnRefused, end_session, history_for_page
+from conversations.frames import message_content
 from sessions_app.models import PracticeSession
 from sessions_app.services import preview_start
 
@@ -25,17 +27,13 @@ PREVIEW_LINE = "Hi, thanks for coming in today. What would you like to talk abou
 PREVIEW_LINE_KEY = "preview-line-{session_id}"
 
 
-def _get_client_for_teacher(request: HttpRequest, client_id: uuid.UUID) -> ClientProfile:
-    """The teacher's own client; a 404 for anyone else's, so ids reveal nothing."""
-    return get_object_or_404(ClientProfile, pk=client_id, owner=request.user)
+def _previews_of(teacher) -> QuerySet[PracticeSession]:
+    return PracticeSession.objects.filter(student=teacher, preview__isnull=False)
 
 
 def _get_preview_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> PracticeSession:
     return get_object_or_404(
-        PracticeSession.objects.select_related("client_profile"),
-        pk=session_id,
-        student=request.user,
-        preview__isnull=False,
+        _previews_of(request.user).select_related("client_profile"), pk=session_id
     )
 
 
@@ -43,14 +41,15 @@ def _get_preview_for_teacher(request: HttpRequest, session_id: uuid.UUID) -> Pra
 @ratelimit(key="user", rate="20/m", method="POST")
 def client_preview(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """The system prompt the model gets (read-only), and a sample opening exchange on demand."""
-    client = _get_client_for_teacher(request, client_id)
+    client = teacher_client_or_404(teacher=request.user, client_id=client_id)
     line, error = PREVIEW_LINE, ""
     if request.method == "POST":
         line = request.POST.get("line", "").strip()
-        if not line:
-            error = "Write what the helper says first."
-        elif len(line) > settings.MESSAGE_MAX_CHARS:
-            error = f"At most {settings.MESSAGE_MAX_CHARS} characters."
+        try:
+            # The line is sent as the socket's first turn: refuse here what the socket would.
+            line = message_content(line)
+        except TurnRefused as refused:
+            error = refused.message
         else:
             session = preview_start(client=client, teacher=request.user)
             request.session[PREVIEW_LINE_KEY.format(session_id=session.id)] = line
@@ -88,12 +87,7 @@ def preview_run(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
 @teacher_required
 async def preview_end(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     """End the preview once its reply is in, so a later test conversation starts afresh."""
-    user = await request.auser()
-    session = await PracticeSession.objects.filter(
-        pk=session_id, student=user, preview__isnull=False
-    ).afirst()
-    if session is None:
-        raise Http404
+    session = await aget_object_or_404(_previews_of(await request.auser()), pk=session_id)
 
     async def nobody(event: dict) -> None:  # the preview page needs no session.ended fragment
         return None
