@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
@@ -145,24 +146,32 @@ def phone(new_page: Callable[..., Page], world_server: LiveServer) -> Iterator[P
 def test_no_page_scrolls_sideways_on_a_390_px_phone(
     role: str, phone: Page, world_server: LiveServer, world_pages: dict[str, list[str]]
 ) -> None:
-    if LOGINS[role]:
-        world_server.login(phone, LOGINS[role])
-    directory = SCREENSHOTS / role
-    shutil.rmtree(directory, ignore_errors=True)  # only this run's pages
-    directory.mkdir(parents=True)
-    checked, too_wide = [], []
-    for path in world_pages[role]:
-        url = world_server.url + path
-        if not _is_page(phone, url):
-            continue
-        phone.goto(url)
-        phone.wait_for_load_state("load")
-        checked.append(path)
-        phone.screenshot(path=directory / f"{_slug(path)}.png", full_page=True)
-        if (extra := _overflow(phone)) > 0:
-            too_wide.append(f"{path}: {extra} px too wide, widest {_widest(phone)}")
+    checked, too_wide = _walk(phone, world_server, role, world_pages[role], SCREENSHOTS / role)
     assert checked, f"no pages to check for {role}"
     assert not too_wide, f"{role} at 390 px:\n" + "\n".join(too_wide)
+
+
+def _walk(
+    page: Page, server: LiveServer, role: str, paths: list[str], directory: Path
+) -> tuple[list[str], list[str]]:
+    """Open each page as `role`, photograph it whole into `directory` (only this run's pages);
+    return the pages opened and, for those that scroll sideways, by how much and why."""
+    if LOGINS[role]:
+        server.login(page, LOGINS[role])
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    checked, too_wide = [], []
+    for path in paths:
+        url = server.url + path
+        if not _is_page(page, url):
+            continue
+        page.goto(url)
+        page.wait_for_load_state("load")
+        checked.append(path)
+        page.screenshot(path=directory / f"{_slug(path)}.png", full_page=True)
+        if (extra := _overflow(page)) > 0:
+            too_wide.append(f"{path}: {extra} px too wide, widest {_widest(page)}")
+    return checked, too_wide
 
 
 LAPTOP = {"width": 1280, "height": 800}
@@ -179,22 +188,10 @@ def test_every_page_is_photographed_on_a_laptop(
     """The same pages at 1280x800, under test-artifacts/screenshots/1280/<role>/, to look at."""
     laptop = new_page(server=world_server)
     laptop.set_viewport_size(LAPTOP)
-    if LOGINS[role]:
-        world_server.login(laptop, LOGINS[role])
     directory = ARTIFACTS / "screenshots" / "1280" / role
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    checked = []
-    for path in world_pages[role]:
-        url = world_server.url + path
-        if not _is_page(laptop, url):
-            continue
-        laptop.goto(url)
-        laptop.wait_for_load_state("load")
-        checked.append(path)
-        laptop.screenshot(path=directory / f"{_slug(path)}.png", full_page=True)
-        assert _overflow(laptop) <= 0, f"{path} scrolls sideways at 1280 px: {_widest(laptop)}"
+    checked, too_wide = _walk(laptop, world_server, role, world_pages[role], directory)
     assert checked, f"no pages to photograph for {role}"
+    assert not too_wide, f"{role} at 1280 px:\n" + "\n".join(too_wide)
 
 
 # The busy page is answered when no database connection is free: rendered here as the middleware
