@@ -1,6 +1,6 @@
 from django import forms
 
-from reviews.models import RATING_FIELDS, RATING_MAX, RATING_MIN, RATINGS, Rating, SessionReview
+from reviews.models import RATING_MAX, RATING_MIN, RATINGS, REVIEW_FIELDS, Rating, SessionReview
 
 NOT_RATED = "Not rated"
 RATING_CHOICES = [(n, str(n)) for n in range(RATING_MIN, RATING_MAX + 1)] + [("", NOT_RATED)]
@@ -27,7 +27,7 @@ def _rating_field(rating: Rating) -> forms.TypedChoiceField:
 class ReviewForm(forms.ModelForm):
     class Meta:
         model = SessionReview
-        fields = ["overall_note", *RATING_FIELDS, "example"]
+        fields = REVIEW_FIELDS
         labels = {
             "overall_note": "Feedback for the student",
             "example": "Use as an example",

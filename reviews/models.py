@@ -65,6 +65,8 @@ RATINGS = (
     ),
 )
 RATING_FIELDS = tuple(rating.field for rating in RATINGS)
+# What a teacher writes in a review: the form shows these, the service saves these.
+REVIEW_FIELDS = ("overall_note", *RATING_FIELDS, "example")
 RATING_LABELS = {rating.field: rating.label for rating in RATINGS}
 
 

@@ -7,10 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from conversations.models import Message
-from reviews.models import RATING_FIELDS, MessageComment, SessionReview
+from reviews.models import REVIEW_FIELDS, MessageComment, SessionReview
 from sessions_app.models import PracticeSession
-
-REVIEW_FIELDS = ("overall_note", *RATING_FIELDS, "example")
 
 
 class ReviewError(Exception):

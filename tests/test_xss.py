@@ -43,8 +43,8 @@ from conversations.tests.conftest import open_socket
 from fakeapi.behaviours import Reply
 from fakeapi.server import FakeServer
 from monitoring.models import ErrorEvent
-from reviews.models import SessionReview
-from reviews.services import REVIEW_FIELDS, comment_add, review_release, review_save
+from reviews.models import REVIEW_FIELDS, SessionReview
+from reviews.services import comment_add, review_release, review_save
 from sessions_app.models import PracticeSession
 from sessions_app.services import preview_start, session_end, session_start
 from tests.test_authorization import (

@@ -1,8 +1,7 @@
 """The five ratings of the simulated client are listed once (reviews.models.RATINGS)."""
 
 from reviews.forms import ReviewForm
-from reviews.models import RATING_FIELDS, RATINGS, SessionReview
-from reviews.services import REVIEW_FIELDS
+from reviews.models import RATING_FIELDS, RATINGS, REVIEW_FIELDS, SessionReview
 
 
 def test_every_rating_is_a_column_of_the_review_and_a_field_of_its_form():

@@ -11,8 +11,7 @@ from django.utils import timezone
 from conftest import make_user
 from conversations.models import SafetyFlag
 from monitoring.models import ErrorEvent
-from reviews.forms import RATING_FIELDS
-from reviews.models import MessageComment, SessionReview
+from reviews.models import RATING_FIELDS, MessageComment, SessionReview
 from reviews.selectors import reflection_items
 from sessions_app.models import SessionReflection
 from sessions_app.services import session_start
