@@ -75,6 +75,9 @@ class SafetyFlag(models.Model):
             "A student's message looked like a real personal crisis; support text shown.",
         )
 
+    # The name staff pages and exports have always used for a flag: this prefix and its kind.
+    EVENT_KIND_PREFIX = "safety."
+
     # No related_name: "safety_flags" is the teacher's history's count of them (reviews).
     session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE)
     # The student's turn that raised it; empty only for a flag moved from an old error event
@@ -94,5 +97,4 @@ class SafetyFlag(models.Model):
 
     @property
     def event_kind(self) -> str:
-        """The name staff pages and exports have always used for this flag."""
-        return f"safety.{self.kind}"
+        return self.EVENT_KIND_PREFIX + self.kind

@@ -33,4 +33,7 @@ def safety_flag_groups(*, since: datetime.datetime | None = None) -> list[dict]:
             latest_session=Subquery(latest_session, output_field=UUIDField()),
         )
     )
-    return [row | {"kind": f"safety.{row['kind']}", "severity": FLAG_SEVERITY} for row in rows]
+    return [
+        row | {"kind": SafetyFlag.EVENT_KIND_PREFIX + row["kind"], "severity": FLAG_SEVERITY}
+        for row in rows
+    ]
