@@ -26,16 +26,6 @@ def date_in_bounds(day: datetime.date) -> bool:
     return EARLIEST_DATE <= day <= LATEST_DATE
 
 
-def query_date(value: str) -> datetime.date | None:
-    """A YYYY-MM-DD date from a query string, or None when it is blank, malformed or out of
-    bounds."""
-    try:
-        day = datetime.date.fromisoformat(value.strip()) if value else None
-    except ValueError:
-        return None
-    return day if day is not None and date_in_bounds(day) else None
-
-
 def query_id(value: str) -> int | None:
     """A positive id from a query string, or None when it is not one or cannot fit."""
     value = value.strip()
