@@ -3,7 +3,8 @@ streaming reply, and plan the request for the reply stream.
 
 Every turn runs on one thread that serves the whole process (Django's async ORM), so each
 statement counts: a turn locks the session, reads its history once, then does every check on
-what it read and writes the new rows in one INSERT and the session in one UPDATE.
+what it read and writes the new rows in one INSERT and the session in one UPDATE (and, for a
+turn that looked like a real crisis, its safety flag in one more INSERT).
 """
 
 from collections.abc import Callable

@@ -26,8 +26,8 @@ def get_provider() -> Provider:
 def provider_is_demo() -> bool:
     """Whether replies come from the offline demo provider, not Claude: the provider says so.
 
-    The one answer to "are we in demo mode?": every page's badge, a new session's demo flag and
-    the engine ask here.
+    The one answer to "are we in demo mode?": every page's badge and a new session's demo flag
+    ask here.
     """
     return get_provider().is_demo
 

@@ -48,7 +48,6 @@ def test_an_empty_line_is_refused(client, teacher):
     assert not PracticeSession.objects.exists()
 
 
-
 def test_a_line_the_socket_would_refuse_is_refused_on_the_form_and_starts_nothing(client, teacher):
     robin = make_client(teacher)
     client.force_login(teacher)
@@ -56,6 +55,7 @@ def test_a_line_the_socket_would_refuse_is_refused_on_the_form_and_starts_nothin
     assert response.status_code == 400
     assert "NUL character" in response.content.decode()
     assert not PracticeSession.objects.exists()
+
 
 def test_a_student_session_is_not_a_preview_page(client, teacher, practice_session):
     client.force_login(teacher)
