@@ -323,21 +323,25 @@ DATA_RETENTION_DAYS = env_int("DATA_RETENTION_DAYS", 365, minimum=1)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+# Staff events are warnings and errors logged with a kind (monitoring/logging.py): the loggers
+# that report them let warnings through whatever LOG_LEVEL quiets on the console.
+_STAFF_EVENTS_LEVEL = LOG_LEVEL if LOG_LEVEL in ("DEBUG", "INFO") else "WARNING"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"refusals_on_one_line": {"()": "config.logging_filters.RefusalsOnOneLine"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        # Unhandled errors become ErrorEvents for /monitor/errors/, written on a thread of its own.
-        "error_events": {"class": "monitoring.logging.DatabaseHandler", "level": "ERROR"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL},
+        # Unhandled errors, and warnings that name their kind, become ErrorEvents for
+        # /monitor/errors/ (monitoring/logging.py says where each is written).
+        "error_events": {"class": "monitoring.logging.DatabaseHandler", "level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"handlers": ["error_events"], "filters": ["refusals_on_one_line"]},
-        "conversations": {"handlers": ["error_events"]},
-        "config.middleware": {"handlers": ["error_events"]},
+        "conversations": {"handlers": ["error_events"], "level": _STAFF_EVENTS_LEVEL},
+        "config.middleware": {"handlers": ["error_events"], "level": _STAFF_EVENTS_LEVEL},
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "anthropic": {"level": "WARNING"},

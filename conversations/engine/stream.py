@@ -25,8 +25,6 @@ from conversations.llm.base import ProviderError, StreamEnd, TextDelta, Usage
 from conversations.llm.pricing import cost_of
 from conversations.models import Message
 from conversations.services import reply_finish, reply_lease_renew
-from monitoring.models import ErrorEvent
-from monitoring.services import error_record
 
 log = logging.getLogger(__name__)
 
@@ -132,16 +130,25 @@ async def _stream_once(plan: ReplyPlan, progress: ReplyProgress, publish: Publis
     raise ProviderError("The stream ended without a result.", kind="incomplete", retryable=True)
 
 
+# Logged from the database thread, not the event loop: monitoring's handler then writes the
+# event there and then, in turn with the reply's own statements (monitoring/logging.py).
 @database_sync_to_async
 def _record_provider_error(plan: ReplyPlan, error: ProviderError, *, recovered: bool) -> None:
-    error_record(
-        kind=f"provider.{error.kind}",
-        severity=ErrorEvent.Severity.WARNING if recovered else ErrorEvent.Severity.CRITICAL,
-        message=str(error),
-        session_id=plan.session_id,
-        user_id=plan.user_id,
-        status_code=error.status_code,
-        details={"message_id": str(plan.reply.id), "retried": recovered, "model": plan.model},
+    log.log(
+        logging.WARNING if recovered else logging.ERROR,
+        "%s",
+        error,
+        extra={
+            "event_kind": f"provider.{error.kind}",
+            "session_id": plan.session_id,
+            "user_id": plan.user_id,
+            "status_code": error.status_code,
+            "details": {
+                "message_id": str(plan.reply.id),
+                "retried": recovered,
+                "model": plan.model,
+            },
+        },
     )
 
 

@@ -7,6 +7,7 @@ what it read and writes the new rows in one INSERT and the session in one UPDATE
 turn that looked like a real crisis, its safety flag in one more INSERT).
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
@@ -29,9 +30,9 @@ from conversations.models import Message
 from conversations.request_builder import api_messages, system_blocks, turns_from_rows
 from conversations.safety import looks_like_real_crisis
 from conversations.services import lease_deadline, replies_reap_orphans
-from monitoring.models import ErrorEvent
-from monitoring.services import error_record_repeated
 from sessions_app.models import PracticeSession
+
+log = logging.getLogger(__name__)
 
 SIGNED_OUT = "Your account is no longer active, so this message was not sent. Ask your teacher."
 TIME_UP = "Time is up: this session reached its time limit and has ended. It is saved."
@@ -131,12 +132,17 @@ def _check_limits(session: PracticeSession, user_id: int) -> None:
 
 
 def _record_limit(refused: LimitRefused, session_id: UUID, user_id: int) -> None:
-    error_record_repeated(
-        kind=f"limit.{refused.code}",
-        severity=ErrorEvent.Severity.WARNING,
-        message=refused.message,
-        session_id=session_id,
-        user_id=user_id,
+    """For staff, by logging: on the database thread, after the rollback, so monitoring's
+    handler writes it there and then; one counted event per window however often it repeats."""
+    log.warning(
+        "%s",
+        refused.message,
+        extra={
+            "event_kind": f"limit.{refused.code}",
+            "session_id": session_id,
+            "user_id": user_id,
+            "repeat": True,
+        },
     )
 
 

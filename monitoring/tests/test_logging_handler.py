@@ -76,7 +76,7 @@ def test_a_failed_write_goes_to_stderr_and_logging_goes_on(monkeypatch, capsys):
     def fail(fields):
         raise RuntimeError("database down")
 
-    monkeypatch.setattr("monitoring.logging.write_event", fail)
+    monkeypatch.setattr("monitoring.logging.store_event", fail)
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "lost", None, None)
     handler.emit(record)
     handler.flush()
@@ -104,3 +104,92 @@ def test_a_5xx_a_view_returns_on_purpose_is_not_recorded(client, monkeypatch):
     assert client.get("/healthz").status_code == 503
     _handler().flush()
     assert not ErrorEvent.objects.exists()
+
+
+# --- Warnings that name their kind: how any module reports to staff --------------------------
+
+
+def _no_queue(handler: DatabaseHandler, monkeypatch) -> None:
+    """Fail the test if the handler hands the event to its queue instead of writing it here."""
+
+    def refuse(fields):
+        raise AssertionError(f"queued instead of written on the logging thread: {fields}")
+
+    monkeypatch.setattr(handler.queue, "put_nowait", refuse)
+
+
+def _logged(logger_name: str, handler: DatabaseHandler, level: int, message: str, **extra) -> None:
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        logger.log(level, message, extra=extra)
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_warning_that_names_its_kind_is_stored_as_a_warning_with_its_context(monkeypatch):
+    student = make_user("stu-handler")
+    handler = DatabaseHandler()
+    _no_queue(handler, monkeypatch)
+    ErrorEvent.objects.exists()  # the thread's connection is open, as on the engine's thread
+    _logged(
+        "monitoring.tests.kind",
+        handler,
+        logging.WARNING,
+        "Retried once.",
+        event_kind="provider.overloaded",
+        user_id=student.pk,
+        status_code=529,
+        details={"retried": True},
+    )
+    event = ErrorEvent.objects.get()  # written there and then: no flush needed
+    assert (event.kind, event.severity, event.status_code) == (
+        "provider.overloaded",
+        "warning",
+        529,
+    )
+    assert (event.message, event.user_id, event.details) == (
+        "Retried once.",
+        student.pk,
+        {"retried": True},
+    )
+
+
+def test_a_warning_without_a_kind_is_not_for_staff():
+    handler = DatabaseHandler()
+    _logged("monitoring.tests.plain", handler, logging.WARNING, "just a warning")
+    handler.flush()
+    assert not ErrorEvent.objects.exists()
+
+
+def test_a_repeated_refusal_logged_many_times_is_one_counted_event(monkeypatch):
+    student = make_user("stu-repeat")
+    handler = DatabaseHandler()
+    _no_queue(handler, monkeypatch)
+    ErrorEvent.objects.exists()
+    for _ in range(5):
+        _logged(
+            "monitoring.tests.repeat",
+            handler,
+            logging.WARNING,
+            "Slow down.",
+            event_kind="limit.user_rate",
+            user_id=student.pk,
+            repeat=True,
+        )
+    [event] = ErrorEvent.objects.all()
+    assert event.kind == "limit.user_rate"
+    assert event.details["window_seconds"] == 60
+
+
+def test_a_thread_with_no_connection_open_queues_rather_than_opening_one(monkeypatch):
+    from django.db import connections
+
+    connection = connections["default"]  # this thread's, not the proxy
+    handler = DatabaseHandler()
+    monkeypatch.setattr(connection, "connection", None)  # as a request whose pool ran dry
+    monkeypatch.setattr(connection, "connect", lambda: pytest.fail("the handler opened one"))
+    _logged("monitoring.tests.dry", handler, logging.ERROR, "no connection here")
+    monkeypatch.undo()
+    handler.flush()
+    assert ErrorEvent.objects.get().message == "no connection here"
