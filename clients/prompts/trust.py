@@ -3,11 +3,11 @@
 A turn earns points for what it does (clients.prompts.skills): reflections earn most (complex
 more than simple), then affirmations and autonomy support, then seeking collaboration; an open
 question earns a little, a closed one nothing. Confronting, persuading and unasked information
-cost points, and so does a third closed question in a row without a reflection or an open
-question between. Trust then moves by bounded steps: up one level when the turn earned what the
-card needs (more for an advanced or resistant client), down one when it cost, two when it
-confronted. No phrase earns anything: the codes do, and the coder gives a stock phrase that
-carries nothing of the client's words `other`.
+cost points (information least), and so does a third closed question in a row without a
+reflection or an open question between. Trust then moves by bounded steps: up one level when the
+turn earned what the card needs (more for an advanced or resistant client), down one when it
+cost, two when it confronted. No phrase earns anything: the codes do, and the coder gives a
+stock phrase that carries nothing of the client's words `other`.
 """
 
 from collections.abc import Sequence
@@ -36,7 +36,10 @@ POINTS = {
     EMPHASIZE_AUTONOMY: 3,
     SEEK_COLLABORATION: 2,
     OPEN_QUESTION: 1,
-    GIVE_INFORMATION: -2,  # 0 when the student asked first (seek_collaboration, now or just before)
+    # Unasked information takes the turn from the client without being a rupture: it costs a
+    # point (a reflection beside it no longer moves a resistant client) but alone lowers nothing,
+    # so a risk check that explains why it asks is not punished. Asked first, it costs nothing.
+    GIVE_INFORMATION: -1,
     PERSUADE: -4,
     CONFRONT: -6,
 }
