@@ -423,6 +423,13 @@ def _question_code(text: str) -> str:
 
 _ABOUT_THE_CLIENT_FIRST = re.compile(r"^(?:and |so |but )?(?:you|part of you)\b", re.IGNORECASE)
 _INFERENCE_WORDS = 4
+# Words about this conversation, not about the client's life: "You can trust me completely,
+# this is a safe space" says nothing of the client however many of them it strings together.
+_SESSION_WORDS_TEXT = (
+    "trust confidential private safe space secret secrets judgment judging share sharing talk "
+    "talking open hide hiding honest completely totally honestly truly"
+)
+_SESSION_WORDS = frozenset(_stem(word) for word in _SESSION_WORDS_TEXT.split())
 
 
 def _reflection_code(text: str, client_text: str, *, continues: bool) -> str | None:
@@ -441,9 +448,10 @@ def _reflection_code(text: str, client_text: str, *, continues: bool) -> str | N
     inferred = bool(_MORE_THAN_SAID.search(text))
     # Without the client's words, a feeling or a marked inference, it takes a sentence about the
     # client with some substance ("You've become the one who keeps everyone steady").
-    substantial = len(words) >= (_INFERENCE_WORDS if client_text else _INFERENCE_WORDS - 1) and (
-        bool(_ABOUT_THE_CLIENT_FIRST.match(text)) or not client_text
-    )
+    substance = words - _SESSION_WORDS
+    substantial = len(substance) >= (
+        _INFERENCE_WORDS if client_text else _INFERENCE_WORDS - 1
+    ) and (bool(_ABOUT_THE_CLIENT_FIRST.match(text)) or not client_text)
     if not (shared or feelings or inferred or substantial):
         return None  # a "you" sentence that carries nothing of what the client said
     if inferred or added_feelings or continues:
@@ -501,29 +509,18 @@ _CLIENT_ASKS = _any(
 def code_turn(student_text: str, *, client_text: str = "") -> tuple[str, ...]:
     """The MITI codes of a student turn, in the order it does them; at least one (`other`).
 
-    client_text is the client's last line: a reflection must carry something of it."""
+    client_text is the client's last line: a reflection must carry something of it, and advice
+    the client asked for is given with permission."""
     client_text = client_text.replace("\u2019", "'").strip()
-    permitted = bool(_CLIENT_ASKS.search(client_text))
-    codes: list[str] = []
-    for code in _utterance_codes(utterances(student_text), client_text, permitted):
-        if code == SEEK_COLLABORATION:
-            permitted = True  # asked first: advice after it in the turn is with permission
-        if codes and codes[-1] == code:
-            if code == SIMPLE_REFLECTION:
-                codes[-1] = COMPLEX_REFLECTION  # a reflection that goes on adds to itself
-            continue
-        if code == COMPLEX_REFLECTION and codes and codes[-1] == SIMPLE_REFLECTION:
-            codes[-1] = COMPLEX_REFLECTION
-            continue
-        codes.append(code)
-    return tuple(codes) or (OTHER,)
+    asked = bool(_CLIENT_ASKS.search(client_text))
+    return _merged(_utterance_codes(utterances(student_text), client_text, permitted=asked))
 
 
 # The first words finish the client's own sentence: "...and you're afraid it won't stop."
-_CONTINUES = re.compile(r"^(?:and|because|even though|which|\.\.\.)\b", re.IGNORECASE)
+_CONTINUES = re.compile(r"^(?:and|because|even though|which)\b", re.IGNORECASE)
 
 
-def _utterance_codes(pieces: list[str], client_text: str, permitted: bool) -> Iterator[str]:
+def _utterance_codes(pieces: list[str], client_text: str, *, permitted: bool) -> Iterator[str]:
     for index, piece in enumerate(pieces):
         if _is_question(piece):
             code = _question_code(piece)
@@ -533,5 +530,21 @@ def _utterance_codes(pieces: list[str], client_text: str, permitted: bool) -> It
             continues = index == 0 and bool(client_text) and bool(_CONTINUES.match(piece))
             code = _statement_code(piece, client_text, permitted=permitted, continues=continues)
         if code == SEEK_COLLABORATION:
-            permitted = True
+            permitted = True  # asked first: advice later in the turn is given with permission
         yield code
+
+
+def _merged(codes: Iterator[str]) -> tuple[str, ...]:
+    """One code per run of the same code, as MITI codes a reflection that goes on for two
+    sentences once, as complex (it adds to itself)."""
+    merged: list[str] = []
+    for code in codes:
+        previous = merged[-1] if merged else None
+        if previous in (SIMPLE_REFLECTION, COMPLEX_REFLECTION) and code in (
+            SIMPLE_REFLECTION,
+            COMPLEX_REFLECTION,
+        ):
+            merged[-1] = COMPLEX_REFLECTION
+        elif code != previous:
+            merged.append(code)
+    return tuple(merged) or (OTHER,)

@@ -126,6 +126,18 @@ def test_a_you_sentence_that_carries_nothing_of_the_client_is_not_a_reflection()
     assert code_turn("You can trust me.", client_text="My boss keeps piling stuff on.") == (OTHER,)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You can trust me completely, honestly, truly.",
+        "You can tell me anything, this is a totally safe and private space.",
+    ],
+)
+def test_you_sentences_about_the_conversation_are_not_reflections(text) -> None:
+    assert code_turn(text, client_text="I don't know.") == (OTHER,)
+    assert code_turn(text) == (OTHER,)
+
+
 def test_advice_the_client_asked_for_is_persuasion_with_permission() -> None:
     text = "I'd suggest talking to your GP about how you've been sleeping."
     assert code_turn(text) == (PERSUADE,)
