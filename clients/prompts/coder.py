@@ -30,6 +30,8 @@ from clients.prompts.skills import (
     OTHER,
     PERSUADE,
     PERSUADE_WITH_PERMISSION,
+    QUESTIONS,
+    REFLECTIONS,
     SEEK_COLLABORATION,
     SIMPLE_REFLECTION,
 )
@@ -535,16 +537,14 @@ def _utterance_codes(pieces: list[str], client_text: str, *, permitted: bool) ->
 
 
 def _merged(codes: Iterator[str]) -> tuple[str, ...]:
-    """One code per run of the same code, as MITI codes a reflection that goes on for two
-    sentences once, as complex (it adds to itself)."""
+    """One code per run of the same code, except questions: MITI codes a reflection that goes
+    on for two sentences once, as complex (it adds to itself), but counts every question, so
+    three closed questions fired in one turn are three (a run that costs trust)."""
     merged: list[str] = []
     for code in codes:
         previous = merged[-1] if merged else None
-        if previous in (SIMPLE_REFLECTION, COMPLEX_REFLECTION) and code in (
-            SIMPLE_REFLECTION,
-            COMPLEX_REFLECTION,
-        ):
+        if previous in REFLECTIONS and code in REFLECTIONS:
             merged[-1] = COMPLEX_REFLECTION
-        elif code != previous:
+        elif code != previous or code in QUESTIONS:
             merged.append(code)
     return tuple(merged) or (OTHER,)

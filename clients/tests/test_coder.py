@@ -150,6 +150,11 @@ def test_advice_after_asking_permission_in_the_same_turn_is_with_permission() ->
     assert code_turn(text) == (SEEK_COLLABORATION, PERSUADE_WITH_PERMISSION)
 
 
+def test_every_question_counts_but_other_repeats_merge() -> None:
+    text = "Okay. Right. Do you drink? Do you drive? Did you get arrested?"
+    assert code_turn(text) == (OTHER, CLOSED_QUESTION, CLOSED_QUESTION, CLOSED_QUESTION)
+
+
 def test_a_reflection_then_a_question_gets_both_codes_in_order() -> None:
     client = "I just freeze before exams. My chest gets tight."
     text = "Your chest gets tight before exams. What happens next?"

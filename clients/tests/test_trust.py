@@ -170,6 +170,11 @@ def test_a_third_closed_question_in_a_row_lowers_trust() -> None:
     assert trust_after(3, [CLOSED_QUESTION], card=INTERMEDIATE, recent=recent) == 2
 
 
+def test_a_barrage_of_closed_questions_in_one_turn_lowers_trust() -> None:
+    assert moved(3, "Do you drink every night? Do you drive after? Did you get arrested?") == 2
+    assert moved(3, "Do you drink every night?") == 3
+
+
 def test_a_reflection_or_open_question_ends_a_run_of_closed_questions() -> None:
     recent = [(CLOSED_QUESTION,), (CLOSED_QUESTION, SIMPLE_REFLECTION)]
     assert closed_run([CLOSED_QUESTION], recent) == 1
