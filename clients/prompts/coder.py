@@ -1,8 +1,9 @@
 """The deterministic MITI 4.2.1 coder: what a student turn does, without a model. Pure, no Django.
 
 A turn is split into utterances (sentences, and a statement clause before a question); each gets
-one code, and runs of the same code merge (MITI codes a reflection that goes on for two
-sentences once, as complex). Codes are judged by what an utterance does, not by its stock words:
+one code, and runs of the same code merge except questions (MITI codes a reflection that goes on
+for two sentences once, as complex, and counts every question). Codes are judged by what an
+utterance does, not by its stock words:
 - a reflection is a statement about the client's experience that carries meaning from what the
   client just said (shared words, a feeling, or an inference about them); "That makes sense" or
   "I hear you" carries none and is `other`;
