@@ -1,5 +1,7 @@
 """The deterministic MITI coder: what a student turn does, judged by content, not stock phrases."""
 
+import itertools
+
 import pytest
 
 from clients.prompts.coder import code_turn, utterances
@@ -47,6 +49,29 @@ def test_a_stock_phrase_prying_turn_earns_nothing_positive() -> None:
 )
 def test_phrase_stuffed_prying_turns_earn_nothing_positive(text) -> None:
     assert not POSITIVE & set(code_turn(text, client_text="I don't know. It's fine."))
+
+
+STOCK_PHRASES = [
+    "That makes sense.",
+    "I understand.",
+    "This is confidential.",
+    "Thank you for sharing.",
+    "I hear you.",
+    "No judgment here.",
+    "You can trust me.",
+    "It's okay.",
+    "Of course.",
+    "This stays between us.",
+    "This is a safe space.",
+    "Everything here is private.",
+]
+
+
+@pytest.mark.parametrize("client", ["", "I don't know. It's fine, really."])
+def test_no_combination_of_stock_phrases_earns_a_positive_code(client) -> None:
+    for phrases in itertools.permutations(STOCK_PHRASES, 3):
+        text = " ".join([*phrases, "What's the secret?"])
+        assert not POSITIVE & set(code_turn(text, client_text=client)), text
 
 
 def test_leaving_what_to_share_to_the_client_is_autonomy_support() -> None:
