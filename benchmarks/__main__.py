@@ -7,13 +7,14 @@ process.
 import subprocess
 import sys
 
-from benchmarks import burst, conversation, load, pages
+from benchmarks import burst, coding, conversation, load, pages
 
 BENCHMARKS = {
     "conversation": lambda options: conversation.main(),
     "load": load.main,
     "burst": burst.main,
     "pages": pages.main,
+    "coding": coding.main,
 }
 
 

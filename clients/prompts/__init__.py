@@ -20,9 +20,10 @@ from clients.prompts.base import (
     PROMPT_VERSION,
     Card,
 )
+from clients.prompts.coder import code_turn
 from clients.prompts.direction_tags import without_direction_tags
 from clients.prompts.hidden import hidden_items, item_threshold, unlocked_items
-from clients.prompts.state import ClientState, state_after_turn
+from clients.prompts.state import ClientState, state_after_codes, state_after_turn
 from clients.prompts.style import (
     DIFFICULTY,
     RESISTANCE,
@@ -33,7 +34,7 @@ from clients.prompts.style import (
     style_of,
 )
 from clients.prompts.system import system_prompt
-from clients.prompts.trust import initial_trust, trust_after, turn_warmth
+from clients.prompts.trust import initial_trust, trust_after
 from clients.prompts.turn_note import MOVES, OPENNESS, turn_note
 
 __all__ = [
@@ -49,17 +50,18 @@ __all__ = [
     "Card",
     "ClientState",
     "Style",
+    "code_turn",
     "hidden_items",
     "initial_trust",
     "item_threshold",
     "length_rule",
     "resistance_of",
+    "state_after_codes",
     "state_after_turn",
     "style_of",
     "system_prompt",
     "trust_after",
     "turn_note",
-    "turn_warmth",
     "unlocked_items",
     "without_direction_tags",
 ]

@@ -1,9 +1,54 @@
-"""Trust: where a client starts, and how one student turn moves it."""
+"""Trust: where a client starts, and how one student turn's MITI codes move it.
 
-import re
+A turn earns points for what it does (clients.prompts.skills): reflections earn most (complex
+more than simple), then affirmations and autonomy support, then seeking collaboration; an open
+question earns a little, a closed one nothing. Confronting, persuading and unasked information
+cost points (information least), and so does a third closed question in a row without a
+reflection or an open question between. Trust then moves by bounded steps: up one level when the
+turn earned what the card needs (more for an advanced or resistant client), down one when it
+cost, two when it confronted. No phrase earns anything: the codes do, and the coder gives a
+stock phrase that carries nothing of the client's words `other`.
+"""
+
+from collections.abc import Sequence
 
 from clients.prompts.base import MAX_TRUST, Card
+from clients.prompts.skills import (
+    AFFIRM,
+    CLOSED_QUESTION,
+    COMPLEX_REFLECTION,
+    CONFRONT,
+    EMPHASIZE_AUTONOMY,
+    GIVE_INFORMATION,
+    OPEN_QUESTION,
+    PERSUADE,
+    REFLECTIONS,
+    SEEK_COLLABORATION,
+    SIMPLE_REFLECTION,
+)
 from clients.prompts.style import resistance_of
+
+# Points per code; a code counts once per turn however often the turn does it.
+POINTS = {
+    COMPLEX_REFLECTION: 4,
+    SIMPLE_REFLECTION: 2,
+    AFFIRM: 3,
+    EMPHASIZE_AUTONOMY: 3,
+    SEEK_COLLABORATION: 2,
+    OPEN_QUESTION: 1,
+    # Unasked information takes the turn from the client without being a rupture: it costs a
+    # point (a reflection beside it no longer moves a resistant client) but alone lowers nothing,
+    # so a risk check that explains why it asks is not punished. Asked first, it costs nothing.
+    GIVE_INFORMATION: -1,
+    PERSUADE: -4,
+    CONFRONT: -6,
+}
+# What a turn must earn to raise trust one level, by the card's difficulty.
+NEEDED = {"beginner": 2, "intermediate": 3, "advanced": 4}
+RESISTANT = 4  # from this resistance level a turn needs one point more
+CLOSED_RUN = 3  # this many closed questions in a row (over recent turns) cost points
+CLOSED_RUN_POINTS = -2
+COSTS_A_LEVEL = -2  # a turn at or below this many points lowers trust one level
 
 
 def initial_trust(card: Card) -> int:
@@ -11,144 +56,49 @@ def initial_trust(card: Card) -> int:
     return 5 - resistance_of(card)
 
 
-def _signal(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(patterns), re.IGNORECASE)
+def points_needed(card: Card) -> int:
+    """What one turn must earn to raise this client's trust a level."""
+    needed = NEEDED.get(card.get("difficulty") or "intermediate", NEEDED["intermediate"])
+    return needed + (1 if resistance_of(card) >= RESISTANT else 0)
 
 
-# Cheap signals, weighted: a bare open question is not enough to move trust; it takes empathy,
-# reflection, validation or confidentiality (alone, or with a question). Mixed turns cancel out.
-_WARM_SIGNALS: list[tuple[int, re.Pattern[str]]] = [
-    (
-        2,
-        _signal(  # reflection and empathy
-            r"\bit (?:sounds|seems|feels) like\b",
-            r"\bsounds (?:like|as if|really|so|pretty|very|hard|difficult|painful|lonely)",
-            r"\b(?:i'm|i am) hearing\b",
-            r"\bi hear (?:you|that|how)\b",
-            r"\bwhen you say\b",
-            r"\bi can (?:see|imagine|tell)\b",
-            r"\bi imagine\b",
-            r"\bthat (?:must|would) (?:be|have been|feel)\b",
-            r"\bso much to (?:carry|hold|deal)\b",
-            r"\ba lot to (?:carry|hold|deal)\b",
-            r"\bpart of you\b",
-            r"\byou(?:'re| are) (?:feeling|carrying|holding)\b",
-        ),
-    ),
-    (
-        2,
-        _signal(  # validation and normalising
-            r"\bmakes (?:a lot of |complete |total )?sense\b",
-            r"\bno wonder\b",
-            r"\bunderstandable\b",
-            r"\bof course you\b",
-            r"\banyone (?:would|might|in your)\b",
-            r"\byou(?:'re| are) not alone\b",
-            r"\b(?:a lot of|many|sometimes) people\b",
-            r"\bthank you for (?:telling|sharing|being (?:honest|open)|trusting)\b",
-            r"\b(?:that )?(?:took|takes) (?:courage|guts)\b",
-            r"\bthat matters\b",
-            r"\bit(?:'s| is) okay to\b",
-        ),
-    ),
-    (
-        2,
-        _signal(  # confidentiality
-            r"\bconfidential",
-            r"\bbetween (?:us|you and me)\b",
-            r"\bstays? (?:here|in this room|between)\b",
-            r"\bprivate\b",
-        ),
-    ),
-    (
-        1,
-        _signal(  # open questions
-            r"\b(?:what|how)\b[^?]*\?",
-            r"\btell me (?:more|about|a bit)\b",
-            r"\b(?:say|share) (?:a bit |a little )?more\b",
-            r"\bin what way\b",
-        ),
-    ),
-]
-
-_COLD_SIGNALS: list[tuple[int, re.Pattern[str]]] = [
-    (
-        3,
-        _signal(  # hostility
-            r"\bshut up\b",
-            r"\bstupid\b",
-            r"\bidiot",
-            r"\bpathetic\b",
-            r"\bridiculous\b",
-            r"\bget over it\b",
-            r"\bgrow up\b",
-            r"\bcalm down\b",
-            r"\bwhatever\b",
-            r"\bnot my problem\b",
-            r"\bwasting (?:my|our) time\b",
-        ),
-    ),
-    (
-        2,
-        _signal(  # judgement and blame
-            r"\byou should(?:n't)? have\b",
-            r"\byour (?:own )?fault\b",
-            r"\birresponsible\b",
-            r"\blazy\b",
-            r"\bselfish\b",
-            r"\bin denial\b",
-            r"\byou(?:'re| are) (?:an alcoholic|an addict|overreacting|being dramatic)\b",
-            r"\bwhy (?:would|did) you (?:ever |even )?(?:do|let|think)\b",
-            r"\bneed to admit\b",
-        ),
-    ),
-    (
-        2,
-        _signal(  # pushing advice (the righting reflex)
-            r"\byou (?:should|need to|have to|must|ought to)\b",
-            r"\bwhy don't you\b",
-            r"(?<!what )\bhave you tried\b",  # "What have you tried?" is an open question
-            r"\bjust (?:try|stop|do)\b",
-            r"\bmy advice\b",
-            r"\bi (?:suggest|recommend|advise)\b",
-            r"\bthe answer is\b",
-        ),
-    ),
-    (
-        1,
-        _signal(  # jargon
-            r"\bcognitive distortion",
-            r"\bautomatic thoughts?\b",
-            r"\bcore beliefs?\b",
-            r"\bschema",
-            r"\bcatastrophi[sz]",
-            r"\bpsychoeducation\b",
-            r"\bmaladaptive\b",
-            r"\bcomorbid",
-            r"\bdiagnos",
-            r"\bdisorder\b",
-            r"\bcbt\b",
-            r"\bambivalen",
-            r"\bsymptomatolog",
-            r"\battachment style\b",
-            r"\bintervention\b",
-        ),
-    ),
-]
-
-_MOVE_AT = 2
+def closed_run(codes: Sequence[str], recent: Sequence[Sequence[str]] = ()) -> int:
+    """Closed questions in a row up to the end of this turn, across the recent turns; a
+    reflection or an open question ends a run."""
+    run = 0
+    for code in (code for turn in (*recent, codes) for code in turn):
+        if code == CLOSED_QUESTION:
+            run += 1
+        elif code in REFLECTIONS or code == OPEN_QUESTION:
+            run = 0
+    return run
 
 
-def turn_warmth(student_text: str) -> int:
-    """Warm signals minus cold ones; each kind counts once however often it appears."""
-    student_text = student_text.replace("\u2019", "'")  # phones type curly apostrophes
-    warm = sum(weight for weight, pattern in _WARM_SIGNALS if pattern.search(student_text))
-    cold = sum(weight for weight, pattern in _COLD_SIGNALS if pattern.search(student_text))
-    return warm - cold
+def turn_points(codes: Sequence[str], recent: Sequence[Sequence[str]] = ()) -> int:
+    """What a turn earned (positive) or cost (negative), from its codes and the turns before."""
+    asked_first = SEEK_COLLABORATION in codes or bool(recent and SEEK_COLLABORATION in recent[-1])
+    points = 0
+    for code in set(codes):
+        if code == GIVE_INFORMATION and asked_first:
+            continue
+        points += POINTS.get(code, 0)
+    if CLOSED_QUESTION in codes and closed_run(codes, recent) >= CLOSED_RUN:
+        points += CLOSED_RUN_POINTS
+    return points
 
 
-def trust_after(trust: int, student_text: str) -> int:
-    """Trust after a student turn: up or down by at most one step, kept within 0..MAX_TRUST."""
-    warmth = turn_warmth(student_text)
-    step = 1 if warmth >= _MOVE_AT else -1 if warmth < 0 else 0
+def trust_after(
+    trust: int, codes: Sequence[str], *, card: Card, recent: Sequence[Sequence[str]] = ()
+) -> int:
+    """Trust after a turn coded `codes`: up at most one level, down one (two for confronting),
+    kept within 0..MAX_TRUST. `recent` holds the codes of the few turns before this one."""
+    points = turn_points(codes, recent)
+    if CONFRONT in codes:
+        step = -2
+    elif points <= COSTS_A_LEVEL:
+        step = -1
+    elif points >= points_needed(card):
+        step = 1
+    else:
+        step = 0
     return min(max(trust + step, 0), MAX_TRUST)

@@ -13,7 +13,6 @@ from clients.prompts import (
     initial_trust,
     state_after_turn,
     system_prompt,
-    trust_after,
     turn_note,
     unlocked_items,
     without_direction_tags,
@@ -175,56 +174,6 @@ def test_resistance_sets_the_starting_trust(card, resistance, trust) -> None:
     assert initial_trust(card) == trust
 
 
-@pytest.mark.parametrize("trust", range(MAX_TRUST + 1))
-def test_trust_moves_at_most_one_step_per_turn(trust) -> None:
-    turns = [
-        *STANDARD_TURNS,
-        WARMEST_TURN,
-        "You should just stop drinking. It's your own fault, calm down.",
-        "Your cognitive distortions are maladaptive core beliefs.",
-        "",
-    ]
-    for text in turns:
-        after = trust_after(trust, text)
-        assert abs(after - trust) <= 1
-        assert 0 <= after <= MAX_TRUST
-
-
-def test_empathy_and_reflection_raise_trust() -> None:
-    assert trust_after(2, "That sounds like a lot to carry. Can you tell me more?") == 3
-
-
-def test_curly_apostrophes_count_like_straight_ones() -> None:
-    assert trust_after(2, "I\u2019m hearing how tired you are.") == 3
-
-
-def test_a_bare_open_question_leaves_trust_where_it_was() -> None:
-    assert trust_after(2, "What brings you in today?") == 2
-
-
-def test_asking_what_they_have_tried_is_not_pushing_advice() -> None:
-    assert trust_after(2, "What have you tried so far to cope with it?") == 2
-    assert trust_after(2, "Have you tried going for a walk?") == 1
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "You need to stop drinking.",
-        "Honestly, that's ridiculous.",
-        "That's your own fault.",
-        "That is classic catastrophizing.",
-    ],
-)
-def test_advice_hostility_judgement_and_jargon_lower_trust(text) -> None:
-    assert trust_after(3, text) == 2
-
-
-def test_trust_never_leaves_its_range() -> None:
-    assert trust_after(0, "Shut up, that's stupid.") == 0
-    assert trust_after(MAX_TRUST, WARMEST_TURN) == MAX_TRUST
-
-
 def test_unlocked_items_grow_with_trust(card) -> None:
     previous: list[str] = []
     for trust in range(MAX_TRUST + 1):
@@ -283,15 +232,6 @@ def test_an_empty_stored_state_starts_from_the_card(card) -> None:
 
 def test_a_stored_state_out_of_range_is_clamped() -> None:
     assert ClientState.from_json({"trust": 99, "turn": -3}) == ClientState(MAX_TRUST, 0)
-
-
-def test_state_after_turn_counts_turns_and_moves_trust(card) -> None:
-    state = ClientState.start(card)
-    for number, text in enumerate(STANDARD_TURNS, start=1):
-        after = state_after_turn(card, state, text)
-        assert after.turn == number
-        assert after.trust == trust_after(state.trust, text)
-        state = after
 
 
 def test_forged_direction_tags_are_removed_from_student_text_with_what_they_enclose() -> None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.prompts import (
+    Card,
     ClientState,
     state_after_turn,
     system_prompt,
@@ -233,12 +234,25 @@ def accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UUI
             stored.append(Message(role=Message.Role.SYSTEM, content=settings.SUPPORT_TEXT))
         card = session.client_snapshot
         state = state_after_turn(
-            card, ClientState.from_json(session.client_state, card=card), content
+            card,
+            ClientState.from_json(session.client_state, card=card),
+            content,
+            client_text=_last_client_line(card, history),
         )
         plan = _plan_reply(session, user_id, history, stored, state)
         if len(stored) > 1:
             _record_safety_notice(stored[0])
     return AcceptedTurn(stored, plan)
+
+
+def _last_client_line(card: Card, history: list) -> str:
+    """What the client last said in full: the line the student's turn answers (a reflection is
+    judged by what it carries of it). Before any reply, the card's opening statement, which the
+    client has already said."""
+    for row in reversed(history):
+        if row.role == Message.Role.CLIENT and row.status == Message.Status.COMPLETE:
+            return row.content
+    return card.get("opening_statement") or ""
 
 
 def _record_safety_notice(turn: Message) -> None:
