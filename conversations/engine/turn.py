@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clients.prompts import (
     ClientState,
+    demo_metadata,
     state_after_turn,
     system_prompt,
     turn_note,
@@ -194,11 +195,8 @@ def _plan_reply(
             cache=settings.LLM_PROMPT_CACHING,
         ),
         max_tokens=settings.LLM_MAX_TOKENS,
-        metadata={
-            "client_name": card.get("name", ""),
-            "communication_style": card.get("communication_style", "plain"),
-            "presenting_problem": card.get("presenting_problem", ""),
-        },
+        # For the offline demo only (never sent): the voice, the risk stance, what is unlocked.
+        metadata=demo_metadata(card, trust=state.trust),
     )
     return ReplyPlan(session.pk, user_id, reply, request, session.model)
 
