@@ -139,6 +139,15 @@ UNLOCKED_RISK_FALLBACK = (
     "Honestly? Sometimes I think it'd be easier if I wasn't around. I haven't told anyone that."
 )
 NOT_SURE_WHERE_TO_START = "I'm not really sure where to start."
+# "What brings you in?" for a card without voice lines: the style's own way of not quite saying.
+WHY_HERE_PER_STYLE = {
+    "reserved": "Someone said I had to come.",
+    "upset": "I'm only here because I have to be.",
+    "plain": "It's been a rough few weeks.",
+    "pleasing": "Honestly, it's not that bad. I'm managing.",
+    "tangential": "It's a bit of a long story, and I keep losing my train of thought lately.",
+    "verbose": "Okay, so, it's kind of a long story, and I'm not sure which part matters.",
+}
 
 
 class DemoProvider:
@@ -198,7 +207,9 @@ def _reply_to_cue(student_turn: str, card: dict[str, str]) -> str:
     if WHAT_BRINGS_YOU.search(student_turn):
         # In the client's own words, never the referral's: a voice line if the card has one.
         voice = _voice_lines(card)
-        return f"{NOT_SURE_WHERE_TO_START} {voice[0]}" if voice else NOT_SURE_WHERE_TO_START
+        style = card.get("communication_style") or "plain"
+        why = voice[0] if voice else WHY_HERE_PER_STYLE.get(style, WHY_HERE_PER_STYLE["plain"])
+        return f"{NOT_SURE_WHERE_TO_START} {why}"
     return ""
 
 
