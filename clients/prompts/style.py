@@ -105,7 +105,7 @@ REGISTER_VOICE: dict[str, str] = {
     "rambling": 'Your words pour out: long sentences joined by "and" and "so", side '
     "remarks, details that do not matter, corrections of yourself halfway through. You lose "
     "the thread and sometimes ask what the question was.",
-    "formal": "You speak carefully and correctly, a little stiffly, the way people talk to a "
+    "formal": "You speak carefully and politely, a little stiffly, the way people talk to a "
     'professional they want to make a good impression on: full sentences, "I suppose", '
     '"to be honest", polite apologies, no slang.',
     "storyteller": "You answer with little scenes: what happened on some afternoon, who said "
@@ -191,8 +191,7 @@ DEFLECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ),
         (
             "Can you tell me more about that?",
-            "I'd rather not take up your time with it. I'm sure you see people with real "
-            "problems.",
+            "I'd rather not take up your time with it. I'm sure you see people with real problems.",
         ),
         (
             "It sounds like there's more to it.",

@@ -210,8 +210,7 @@ def _how_you_talk(card: Card) -> str:
     if voice["examples"]:
         quoted = "\n".join(f'- "{line}"' for line in voice["examples"])
         lines.append(
-            "Lines you might say, to show your voice (never repeat them word for word):\n"
-            f"{quoted}"
+            f"Lines you might say, to show your voice (never repeat them word for word):\n{quoted}"
         )
     rules = [
         f"- Length: {length_rule(card)}. {style.fits_question}",
