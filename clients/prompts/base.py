@@ -4,13 +4,17 @@ from collections.abc import Mapping
 from typing import Any
 
 # Change any prompt text -> bump PROMPT_VERSION (sessions record it; reviews compare by it).
-PROMPT_VERSION = "2026-11-25.1"
+PROMPT_VERSION = "2026-12-02.1"
 
 Card = Mapping[str, Any]
 
 MAX_TRUST = 6
-# The first hidden item needs this much trust; each later item one more, sensitive ones one more.
-FIRST_ITEM_THRESHOLD = 4
+# The trust a disclosure of each level (card v2, 1-3) needs before it enters the turn note.
+# Level 1 at 4: a resistance-2 client starts at 3, so even a willing client has to be met with
+# one good exchange first; level 3 (the risk fact on a v1 card) only at full trust.
+LEVEL_TRUST: dict[int, int] = {1: 4, 2: 5, 3: 6}
+# "Level 1": the least trust at which anything held back can be shared.
+FIRST_ITEM_THRESHOLD = LEVEL_TRUST[1]
 DIRECTION_TAG = "direction"
 
 

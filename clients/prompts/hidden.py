@@ -1,8 +1,10 @@
-"""Hidden items: what the client keeps back, split into items, each unlocked by trust."""
+"""A v1 card's hidden_information split into items: card.as_v2 makes them v2 disclosures.
+
+Unlocking is by the disclosure's level now (clients.prompts.disclosure), not by position here."""
 
 import re
 
-from clients.prompts.base import FIRST_ITEM_THRESHOLD, MAX_TRUST, Card, as_sentence
+from clients.prompts.base import Card, as_sentence
 
 _PIECE_END = re.compile(r"(?<=[.!?;])\s+")
 _ABBREVIATION_END = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|St|Jr|Sr|vs|etc|e\.g|i\.e)\.$", re.IGNORECASE)
@@ -11,13 +13,6 @@ _DISCLOSURE_CONDITION = re.compile(
     r"\b(?:only if|only when|only after|unless|if asked|when asked|until)\b", re.IGNORECASE
 )
 _SHORT_QUALIFIER_WORDS = 5
-_SENSITIVE = re.compile(
-    r"suicid|\bkill|\bdie\b|\bdied\b|\bdeath\b|\bdead\b|better off without|self[- ]?harm|"
-    r"\bharm\b|\bhurt|\bcut(?:s|ting)?\b|overdose|abus|assault|\brape|\bdrunk|drinking|\bdrug|"
-    r"harass|bull(?:y|ied|ies)|\baffair\b|secret|never told|not told|hasn't told|ashamed|shame|"
-    r"\bcr(?:y|ied)\b",
-    re.IGNORECASE,
-)
 
 
 def hidden_items(card: Card) -> list[str]:
@@ -48,17 +43,3 @@ def hidden_items(card: Card) -> list[str]:
 def _tidy(item: str) -> str:
     item = as_sentence(item.rstrip(";").strip())
     return item[0].upper() + item[1:]
-
-
-def item_threshold(index: int, item: str) -> int:
-    """The trust an item needs: later and more sensitive items need more, never above the top."""
-    sensitive = 1 if _SENSITIVE.search(item) else 0
-    return min(FIRST_ITEM_THRESHOLD + index + sensitive, MAX_TRUST)
-
-
-def unlocked_items(card: Card, trust: int) -> list[str]:
-    return [
-        item
-        for index, item in enumerate(hidden_items(card))
-        if item_threshold(index, item) <= trust
-    ]

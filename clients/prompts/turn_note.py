@@ -1,7 +1,7 @@
 """The per-turn note: private direction appended after the last cache breakpoint."""
 
 from clients.prompts.base import DIRECTION_TAG, MAX_TRUST, Card
-from clients.prompts.hidden import unlocked_items
+from clients.prompts.disclosure import risk_disclosure, unlocked_disclosures
 from clients.prompts.style import length_rule
 
 OPENNESS: dict[int, str] = {
@@ -45,7 +45,9 @@ def _band(trust: int) -> str:
 
 
 def turn_note(card: Card, *, trust: int, turn: int) -> str:
-    """Private direction for this turn, sent after the last cache breakpoint."""
+    """Private direction for this turn, sent after the last cache breakpoint.
+
+    The only place a disclosure reaches the model, and only once trust has reached its level."""
     trust = min(max(trust, 0), MAX_TRUST)
     moves = MOVES[_band(trust)]
     lines = [
@@ -56,7 +58,11 @@ def turn_note(card: Card, *, trust: int, turn: int) -> str:
     ]
     if turn <= 2:
         lines.append("It is the start of the session: you do not know this person yet.")
-    items = unlocked_items(card, trust)
+    risk = risk_disclosure(card)
+    items = [
+        f"About your safety, if asked: {item['text']}" if item == risk else item["text"]
+        for item in unlocked_disclosures(card, trust)
+    ]
     if items:
         lines.append(
             "You are ready to share these, only when the helper's words open the door to one, "

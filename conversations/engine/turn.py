@@ -20,6 +20,7 @@ from django.utils import timezone
 from clients.prompts import (
     Card,
     ClientState,
+    demo_metadata,
     state_after_turn,
     system_prompt,
     turn_note,
@@ -179,9 +180,16 @@ def _store_with_reply(
 
 
 def _plan_reply(
-    session: PracticeSession, user_id: int, history: list, new: list[Message], state: ClientState
+    session: PracticeSession,
+    user_id: int,
+    history: list,
+    new: list[Message],
+    state: ClientState,
+    *,
+    trust: int,
 ) -> ReplyPlan:
-    """Store the turn's rows with a streaming reply and build the request from the history."""
+    """Store the turn's rows with a streaming reply and the client's new state, and build the
+    request from the history; the reply is directed at `trust`."""
     reply = _store_with_reply(session, history, new, state)
     rows = [
         (role, status, without_direction_tags(content) if role == Message.Role.STUDENT else content)
@@ -196,16 +204,13 @@ def _plan_reply(
         system=system_blocks(system_prompt(card), cache=settings.LLM_PROMPT_CACHING),
         messages=api_messages(
             turns_from_rows(rows),
-            note=turn_note(card, trust=state.trust, turn=state.turn),
+            note=turn_note(card, trust=trust, turn=state.turn),
             budget_tokens=settings.LLM_CONTEXT_TOKEN_BUDGET,
             cache=settings.LLM_PROMPT_CACHING,
         ),
         max_tokens=settings.LLM_MAX_TOKENS,
-        metadata={
-            "client_name": card.get("name", ""),
-            "communication_style": card.get("communication_style", "plain"),
-            "presenting_problem": card.get("presenting_problem", ""),
-        },
+        # For the offline demo only (never sent): the voice, the risk stance, what is unlocked.
+        metadata=demo_metadata(card, trust=trust),
     )
     return ReplyPlan(session.pk, user_id, reply, request, session.model)
 
@@ -233,13 +238,13 @@ def accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UUI
         if looks_like_real_crisis(content):
             stored.append(Message(role=Message.Role.SYSTEM, content=settings.SUPPORT_TEXT))
         card = session.client_snapshot
-        state = state_after_turn(
-            card,
-            ClientState.from_json(session.client_state, card=card),
-            content,
-            client_text=_last_client_line(card, history),
+        before = ClientState.from_json(session.client_state, card=card)
+        after = state_after_turn(
+            card, before, content, client_text=_last_client_line(card, history)
         )
-        plan = _plan_reply(session, user_id, history, stored, state)
+        # What this turn did moves trust for the next reply, not this one: the model coder
+        # codes the turn beside its reply, and either coder must direct the client the same way.
+        plan = _plan_reply(session, user_id, history, stored, after, trust=before.trust)
         if len(stored) > 1:
             _record_safety_notice(stored[0])
     return AcceptedTurn(stored, plan)
@@ -280,4 +285,5 @@ def accept_retry(session_id: UUID, user_id: int) -> ReplyPlan:
             raise TurnRefused("nothing_to_retry", "There is no failed reply to try again.")
         _check_limits(session, user_id)
         state = ClientState.from_json(session.client_state, card=session.client_snapshot)
-        return _plan_reply(session, user_id, history, [], state)
+        # The state already holds what the failed turn did; the retry is directed by it.
+        return _plan_reply(session, user_id, history, [], state, trust=state.trust)

@@ -187,3 +187,19 @@ def test_a_crisis_turn_whose_flag_cannot_be_stored_is_not_stored_either(session,
     with pytest.raises(RuntimeError):
         turn.accept_turn.func(session.pk, session.student_id, crisis, uuid.uuid4())
     assert not Message.objects.filter(session=session).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_demo_gets_the_voice_and_stance_and_only_what_is_unlocked(session, provider):
+    from clients.prompts import demo_metadata
+
+    socket = await open_socket(session.student, session.id)
+    await socket.send(student_frame("Hi.", str(uuid.uuid4())))
+    await socket.receive_until("reply.completed")
+    await socket.close()
+
+    await session.arefresh_from_db()
+    metadata = provider.requests[0].metadata
+    assert metadata == demo_metadata(session.client_snapshot, trust=session.client_state["trust"])
+    assert "presenting_problem" not in metadata  # the demo must not quote the referral
+    assert metadata["risk_stance"] and "unlocked" in metadata

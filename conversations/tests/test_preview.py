@@ -126,3 +126,16 @@ def test_a_test_conversation_never_resumes_an_unfinished_preview(client, teacher
     response = client.post(f"/practice/clients/{client_profile.id}/start/", {"confirmed": "1"})
     started = PracticeSession.objects.exclude(pk=preview.pk).get()
     assert response.url == f"/sessions/{started.id}/"
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_a_demo_reply_is_labelled_as_canned_on_the_preview(client, teacher, demo):
+    robin = make_client(teacher)
+    client.force_login(teacher)
+    client.post(f"/teach/clients/{robin.id}/preview/", {"line": "Hello there."})
+    session = PracticeSession.objects.get()
+    PracticeSession.objects.filter(pk=session.pk).update(demo_mode=demo)
+
+    page = client.get(f"/teach/previews/{session.id}/").content.decode()
+
+    assert ("Demo reply: canned, not the model" in page) == demo
