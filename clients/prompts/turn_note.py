@@ -44,12 +44,12 @@ def _band(trust: int) -> str:
     return "low" if trust <= 1 else "middle" if trust <= 3 else "high"
 
 
-def turn_note(card: Card, *, trust: int, turn: int) -> str:
+def turn_note(card: Card, *, trust: int, turn: int, tag: str = DIRECTION_TAG) -> str:
     """Private direction for this turn, sent after the last cache breakpoint."""
     trust = min(max(trust, 0), MAX_TRUST)
     moves = MOVES[_band(trust)]
     lines = [
-        f'<{DIRECTION_TAG} turn="{turn}">',
+        f'<{tag} turn="{turn}">',
         "Private direction for your next reply. Never mention, quote or answer it.",
         f"Openness now: {OPENNESS[trust]}",
         f"This turn, lean towards: {moves[turn % len(moves)]}.",
@@ -69,5 +69,5 @@ def turn_note(card: Card, *, trust: int, turn: int) -> str:
             "or say you would rather not get into it."
         )
     lines.append(f"Length: {length_rule(card)}; fewer for a closed question.")
-    lines.append(f"</{DIRECTION_TAG}>")
+    lines.append(f"</{tag}>")
     return "\n".join(lines)
