@@ -24,8 +24,10 @@ from clients.prompts import (
     without_direction_tags,
 )
 from conversations import limits
+from conversations.direction import direction_tag
 from conversations.llm.base import LLMRequest
 from conversations.models import Message
+from conversations.reply_guard import LeakCheck, leak_check
 from conversations.request_builder import api_messages, system_blocks, turns_from_rows
 from conversations.safety import looks_like_real_crisis
 from conversations.services import lease_deadline, replies_reap_orphans
@@ -53,6 +55,7 @@ class ReplyPlan:
     reply: Message
     request: LLMRequest
     model: str
+    leak_check: LeakCheck | None = None  # what the reply filter checks the reply against
 
 
 class TimeUp(TurnRefused):
@@ -184,12 +187,14 @@ def _plan_reply(
         ]
     ]
     card = session.client_snapshot
+    system = system_prompt(card)
+    note = turn_note(card, trust=state.trust, turn=state.turn, tag=direction_tag(session.pk))
     request = LLMRequest(
         model=session.model,
-        system=system_blocks(system_prompt(card), cache=settings.LLM_PROMPT_CACHING),
+        system=system_blocks(system, cache=settings.LLM_PROMPT_CACHING),
         messages=api_messages(
             turns_from_rows(rows),
-            note=turn_note(card, trust=state.trust, turn=state.turn),
+            note=note,
             budget_tokens=settings.LLM_CONTEXT_TOKEN_BUDGET,
             cache=settings.LLM_PROMPT_CACHING,
         ),
@@ -200,7 +205,8 @@ def _plan_reply(
             "presenting_problem": card.get("presenting_problem", ""),
         },
     )
-    return ReplyPlan(session.pk, user_id, reply, request, session.model)
+    check = leak_check(card, trust=state.trust, system_prompt=system, turn_note=note)
+    return ReplyPlan(session.pk, user_id, reply, request, session.model, check)
 
 
 @dataclass(frozen=True)
