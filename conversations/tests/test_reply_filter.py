@@ -1,6 +1,7 @@
 """The reply filter in the engine: a leaking reply stops showing, is replaced by an in-role
 deflection, is stored with its original for staff and logged; a reply in role is untouched."""
 
+import asyncio
 import html
 import logging
 import uuid
@@ -179,3 +180,20 @@ def test_the_student_never_sees_the_original_or_the_badge(client, session):
     page = client.get(f"/sessions/{session.id}/").content.decode()
     assert "I lost my train of thought" in page
     assert "As an AI" not in page and "Replaced" not in page
+
+
+async def test_the_offline_demos_canned_lines_are_not_filtered(settings):
+    settings.ANTHROPIC_API_KEY = ""
+    settings.DEMO_REPLY_DELAY_MS = 0
+    teacher = await asyncio.to_thread(make_user, "teacher-demo-filter", "teacher")
+    problem = "Trouble sleeping and eating since starting a demanding new job in the city."
+    client = await asyncio.to_thread(make_client, teacher, presenting_problem=problem)
+    student = await asyncio.to_thread(make_user, "student-demo-filter")
+    session = await asyncio.to_thread(session_start, student=student, client=client)
+    socket = await open_socket(session.student, session.id)
+    _, completed = await json_turn(socket, "What brings you in today?")
+    await socket.close()
+
+    assert problem in completed["content"], "the demo quotes the card, which a model must not"
+    reply = await Message.objects.aget(session=session, role="client")
+    assert reply.filtered_reason == ""
