@@ -197,3 +197,16 @@ async def test_the_offline_demos_canned_lines_are_not_filtered(settings):
     assert problem in completed["content"], "the demo quotes the card, which a model must not"
     reply = await Message.objects.aget(session=session, role="client")
     assert reply.filtered_reason == ""
+
+
+def test_the_admin_shows_a_replaced_reply_with_its_original_and_filters_by_reason(
+    admin_client, session
+):
+    plain = Message.objects.create(session=session, sequence_number=1, role="student", content="Hi")
+    reply = filtered_reply(session)
+    page = admin_client.get(f"/admin/conversations/message/{reply.pk}/change/").content.decode()
+    assert "As an AI language model, I cannot &lt;b&gt;share&lt;/b&gt; that." in page
+    listed = admin_client.get(
+        "/admin/conversations/message/", {"filtered_reason": SAYS_IT_IS_AN_AI}
+    ).content.decode()
+    assert f"/{reply.pk}/change/" in listed and f"/{plain.pk}/change/" not in listed
