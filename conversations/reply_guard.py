@@ -41,12 +41,16 @@ _AI = (
     r"|computer program)"
 )
 _SELF_IS = r"(?:i am|im|i m)(?: (?:just|only|really|actually|simply|merely|still|basically))?"
-_OUT_OF_ROLE = [
-    re.compile(rf"\bas an? {_AI}\b"),  # "As an AI, I can't..."
-    re.compile(rf"\b{_SELF_IS} (?:an? )?{_AI}\b"),  # "I'm an AI assistant"
+# Out of role wherever they stand, even in a question, so checked as soon as their words are
+# complete: "As an AI, I can't...".
+_STEPS_OUT = [
+    re.compile(rf"\bas an? {_AI}\b"),
     re.compile(r"\b(?:created|made|trained|developed|built) by anthropic\b"),
     re.compile(r"\bsystem prompt\b"),
 ]
+# A claim about oneself, out of role unless the sentence turns out to be a question ("You think
+# I'm an AI?"): checked once the sentence has ended.
+_CLAIMS = [re.compile(rf"\b{_SELF_IS} (?:an? )?{_AI}\b")]  # "I'm an AI assistant"
 _SAYS_CLAUDE = re.compile(rf"\b(?:{_SELF_IS} claude|my name is claude)\b")
 # Words just before a match that make it not a claim about oneself: a question back, a
 # comparison or a report of what someone else thinks ("you think I'm an AI", "it's like I'm a
@@ -129,12 +133,10 @@ def _occurrences(words: Sequence[str], line: Sequence[str]) -> list[int]:
     ]
 
 
-def _says_it_is_an_ai(sentence: str, *, claude_is_in_role: bool) -> bool:
-    if sentence.rstrip().endswith("?"):
-        return False  # "You think I'm a chatbot?", "So I'm an AI now?": a question back
-    words = words_of(sentence)
-    joined = " ".join(words)
-    patterns = _OUT_OF_ROLE if claude_is_in_role else [*_OUT_OF_ROLE, _SAYS_CLAUDE]
+def _matches_a_claim(patterns: Iterable[re.Pattern], text: str) -> bool:
+    """Whether a pattern matches `text` as something said of oneself (not after "you think",
+    "it's like", "treat me"...)."""
+    joined = " ".join(words_of(text))
     for pattern in patterns:
         for match in pattern.finditer(joined):
             before = joined[: match.start()].split()[-_LOOK_BACK_WORDS:]
@@ -144,6 +146,16 @@ def _says_it_is_an_ai(sentence: str, *, claude_is_in_role: bool) -> bool:
                 continue
             return True
     return False
+
+
+def _says_it_is_an_ai(sentence: str, *, claude_is_in_role: bool) -> bool:
+    """Whether a whole sentence steps out of the role to say the client is an AI."""
+    if _matches_a_claim(_STEPS_OUT, sentence):
+        return True
+    if sentence.rstrip().endswith("?"):
+        return False  # "You think I'm a chatbot?", "So I'm an AI now?": a question back
+    claims = _CLAIMS if claude_is_in_role else [*_CLAIMS, _SAYS_CLAUDE]
+    return _matches_a_claim(claims, sentence)
 
 
 @dataclass(frozen=True)
@@ -227,6 +239,10 @@ class ReplyGuard:
         for sentence in sentences:
             if _says_it_is_an_ai(sentence, claude_is_in_role=self._claude_is_in_role):
                 return SAYS_IT_IS_AN_AI
+        # The sentence still streaming, up to its last whole word.
+        unfinished = self._text[self._sentence_from : self._word_from]
+        if _matches_a_claim(_STEPS_OUT, unfinished):
+            return SAYS_IT_IS_AN_AI
         return None
 
 

@@ -134,6 +134,19 @@ def test_streamed_an_admission_is_caught_when_its_sentence_ends() -> None:
     assert guard.feed(" language model. So") == SAYS_IT_IS_AN_AI
 
 
+def test_as_an_ai_is_caught_before_its_sentence_ends() -> None:
+    guard = ReplyGuard(LeakCheck(SYSTEM, NOTE))
+    assert guard.feed("Well, as an ") is None
+    assert guard.feed("ai") is None, "it may be the start of 'aide'"
+    assert guard.feed(" language model, I") == SAYS_IT_IS_AN_AI
+
+
+def test_a_word_that_only_starts_like_ai_is_not_an_admission() -> None:
+    guard = ReplyGuard(LeakCheck(SYSTEM, NOTE))
+    assert guard.feed("I started as an ai") is None
+    assert guard.feed("de at the school.") is None and guard.finish() is None
+
+
 def test_the_last_sentence_is_checked_when_the_stream_ends() -> None:
     guard = ReplyGuard(LeakCheck(SYSTEM, NOTE))
     assert guard.feed("Fine. I'm a language model") is None
