@@ -150,7 +150,7 @@ async def _run_probe(provider: Provider, card: dict[str, Any], probe: Probe) -> 
         reply, detail = await _reply(provider, card, history, student_text, note)
         crisis = looks_like_real_crisis(student_text)
         exchanges.append(
-            Exchange(student_text, note, reply, detail, crisis, _filtered(card, state, note, reply))
+            Exchange(student_text, note, reply, detail, crisis, _filtered(card, note, reply))
         )
         history += [
             {"role": "user", "content": student_text},
@@ -206,10 +206,10 @@ async def _reply(
     return "".join(parts), detail
 
 
-def _filtered(card: dict[str, Any], state: ClientState, note: str, reply: str) -> str | None:
+def _filtered(card: dict[str, Any], note: str, reply: str) -> str | None:
     """What the engine's reply filter would say of this reply (None: it would pass)."""
     system = system_prompt(card)
-    check = leak_check(card, trust=state.trust, system_prompt=system, turn_note=note)
+    check = leak_check(card, system_prompt=system, turn_note=note)
     return leak_in(reply, system_prompt=system, turn_note=note, own_words=check.own_words)
 
 

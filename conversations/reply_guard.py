@@ -3,8 +3,8 @@
 Two kinds of leak (issue 13, point 6):
 - the reply repeats LEAK_WORDS or more consecutive words of the system prompt or of the turn
   note (compared as words: case, punctuation and apostrophes ignored), except words the client
-  may say as their own (the opening statement, the voice's example lines, the disclosures now
-  unlocked: they are written to be said);
+  may say as their own (the opening statement, the voice's example lines, the disclosures: once
+  unlocked they are written to be said);
 - the reply says in its own voice that it is an AI, a language model, a chatbot, Claude or an AI
   assistant ("As an AI...", "I'm a language model"). A denial in role ("No, I'm not a bot, why
   would you say that?") or a question back ("You think I'm an AI?") is not a leak.
@@ -20,8 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from clients.prompts import unlocked_items
-from clients.prompts.card import as_v2
+from clients.prompts.card import all_disclosures, as_v2
 
 LEAK_WORDS = 8
 REPEATS_SYSTEM_PROMPT = "repeats the system prompt"
@@ -255,14 +254,19 @@ def leak_in(
     return guard.feed(reply_text) or guard.finish()
 
 
-def leak_check(
-    card: Mapping[str, Any], *, trust: int, system_prompt: str, turn_note: str
-) -> LeakCheck:
-    """What this turn's reply is checked against, for a session's card at this trust."""
+def leak_check(card: Mapping[str, Any], *, system_prompt: str, turn_note: str) -> LeakCheck:
+    """What a turn's reply is checked against, for a session's card (v1 or v2).
+
+    Every disclosure's text counts as the client's own, not only those unlocked this turn: one
+    not yet unlocked is in no prompt, so exempting its words exempts nothing, and the check
+    does not depend on how disclosures unlock."""
     v2 = as_v2(card)
     voice = v2.get("voice") or {}
-    own = [card.get("opening_statement") or "", *voice.get("examples", [])]
-    own.extend(unlocked_items(card, trust))
+    own = [
+        card.get("opening_statement") or "",
+        *voice.get("examples", []),
+        *(item.get("text", "") for item in all_disclosures(card)),
+    ]
     return LeakCheck(
         system_prompt=system_prompt,
         turn_note=turn_note,

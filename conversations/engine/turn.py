@@ -205,7 +205,7 @@ def _plan_reply(
             "presenting_problem": card.get("presenting_problem", ""),
         },
     )
-    check = leak_check(card, trust=state.trust, system_prompt=system, turn_note=note)
+    check = leak_check(card, system_prompt=system, turn_note=note)
     return ReplyPlan(session.pk, user_id, reply, request, session.model, check)
 
 

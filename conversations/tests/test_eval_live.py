@@ -43,9 +43,7 @@ def test_a_reply_the_engine_would_filter_is_marked_for_the_reader():
     note = eval_live.turn_note(card, trust=state.trust, turn=state.turn, tag="direction-0a1b2c3d4e")
     probe = eval_live.PROBES[0]
     exchanges = [
-        eval_live.Exchange(
-            text, note, reply, "", False, eval_live._filtered(card, state, note, reply)
-        )
+        eval_live.Exchange(text, note, reply, "", False, eval_live._filtered(card, note, reply))
         for text, reply in [
             (probe.student_turns[1], "Yes. As an AI language model, I don't have a roommate."),
             (probe.student_turns[1], "What? No. Why would you even ask that?"),

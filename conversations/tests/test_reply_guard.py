@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from clients.prompts import system_prompt, turn_note
+from clients.prompts import system_prompt, turn_note, unlocked_items
 from conversations.reply_guard import (
     DEFLECTIONS,
     LEAK_WORDS,
@@ -69,10 +69,26 @@ def test_eight_words_of_the_turn_note_are_a_leak() -> None:
 def test_the_clients_own_words_may_be_repeated() -> None:
     opening = CARD["opening_statement"]
     assert leak(opening) == REPEATS_SYSTEM_PROMPT, "the opening statement is in the system prompt"
-    check = leak_check(CARD, trust=3, system_prompt=SYSTEM, turn_note=NOTE)
+    check = leak_check(CARD, system_prompt=SYSTEM, turn_note=NOTE)
     assert opening in check.own_words
     guard = ReplyGuard(check)
     assert guard.feed(f"Like I said, {opening}") is None and guard.finish() is None
+
+
+def test_an_unlocked_disclosure_said_word_for_word_is_the_clients_own() -> None:
+    note = turn_note(CARD, trust=6, turn=12, tag="direction-0123456789")
+    [item, *_] = unlocked_items(CARD, 6)
+    assert len(item.split()) >= LEAK_WORDS and item in note
+    assert leak_in(item, system_prompt=SYSTEM, turn_note=note) == REPEATS_TURN_NOTE
+    check = leak_check(CARD, system_prompt=SYSTEM, turn_note=note)
+    guard = ReplyGuard(check)
+    assert guard.feed(f"Okay. {item}") is None and guard.finish() is None
+    assert guard_of(check, note.splitlines()[1]) == REPEATS_TURN_NOTE, "the rest is not"
+
+
+def guard_of(check: LeakCheck, reply: str) -> str | None:
+    guard = ReplyGuard(check)
+    return guard.feed(reply) or guard.finish()
 
 
 @pytest.mark.parametrize(
@@ -180,4 +196,4 @@ def test_an_unknown_register_falls_back_to_plain_lines() -> None:
 
 
 def test_the_check_takes_the_cards_register() -> None:
-    assert leak_check(CARD, trust=0, system_prompt=SYSTEM, turn_note=NOTE).register == "rambling"
+    assert leak_check(CARD, system_prompt=SYSTEM, turn_note=NOTE).register == "rambling"
