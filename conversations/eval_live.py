@@ -210,7 +210,13 @@ def _filtered(card: dict[str, Any], note: str, reply: str) -> str | None:
     """What the engine's reply filter would say of this reply (None: it would pass)."""
     system = system_prompt(card)
     check = leak_check(card, system_prompt=system, turn_note=note)
-    return leak_in(reply, system_prompt=system, turn_note=note, own_words=check.own_words)
+    return leak_in(
+        reply,
+        system_prompt=system,
+        turn_note=note,
+        own_words=check.own_words,
+        client_name=check.client_name,
+    )
 
 
 def _probe_markdown(card: dict[str, Any], probe: Probe, exchanges: list[Exchange]) -> str:

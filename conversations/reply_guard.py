@@ -166,6 +166,7 @@ class LeakCheck:
     turn_note: str
     own_words: tuple[str, ...] = ()
     register: str = "plain"
+    client_name: str = ""
 
 
 @dataclass
@@ -189,11 +190,7 @@ class ReplyGuard:
             (REPEATS_TURN_NOTE, _runs(words_of(self.check.turn_note), own=own)),
         ]
         # A client may be named Claude; then saying so is in role.
-        self._claude_is_in_role = "claude" in words_of(self.check.system_prompt)
-
-    @property
-    def text(self) -> str:
-        return self._text
+        self._claude_is_in_role = "claude" in words_of(self.check.client_name)
 
     def feed(self, delta: str) -> str | None:
         """Add streamed text; check the words and sentences it completed."""
@@ -246,11 +243,18 @@ class ReplyGuard:
 
 
 def leak_in(
-    reply_text: str, *, system_prompt: str, turn_note: str, own_words: Iterable[str] = ()
+    reply_text: str,
+    *,
+    system_prompt: str,
+    turn_note: str,
+    own_words: Iterable[str] = (),
+    client_name: str = "",
 ) -> str | None:
     """Why `reply_text` may not reach the student (a leaked prompt, an out-of-role admission of
-    being an AI), or None when it may."""
-    guard = ReplyGuard(LeakCheck(system_prompt, turn_note, tuple(own_words)))
+    being an AI), or None when it may. `own_words`: lines the client may repeat word for word;
+    `client_name`: the client's, so a client named Claude may say so."""
+    check = LeakCheck(system_prompt, turn_note, tuple(own_words), client_name=client_name)
+    guard = ReplyGuard(check)
     return guard.feed(reply_text) or guard.finish()
 
 
@@ -272,6 +276,7 @@ def leak_check(card: Mapping[str, Any], *, system_prompt: str, turn_note: str) -
         turn_note=turn_note,
         own_words=tuple(text for text in own if text),
         register=voice.get("register", "plain"),
+        client_name=str(card.get("name") or ""),
     )
 
 

@@ -130,6 +130,7 @@ class ReplyProgress:
         return True
 
     def check_end(self) -> None:
+        """The stream has ended: its last word and sentence are checked too."""
         if self.leak is None and self.guard is not None:
             self.leak = self.guard.finish()
 
@@ -254,7 +255,9 @@ def _register(plan: ReplyPlan) -> str:
     return plan.leak_check.register if plan.leak_check is not None else "plain"
 
 
-async def _complete(plan: ReplyPlan, progress: ReplyProgress, publish: Publish, content: str):
+async def _complete(
+    plan: ReplyPlan, progress: ReplyProgress, publish: Publish, content: str
+) -> None:
     """Store the reply as complete with `content`, which reply.completed sends to every socket
     and which replaces the streamed text on the page (a filtered reply's leak disappears)."""
     cost = await _finish(plan, progress, Message.Status.COMPLETE, content=content)

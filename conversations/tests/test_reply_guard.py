@@ -129,9 +129,10 @@ def test_a_reply_in_role_about_bots_and_ais_passes(reply: str) -> None:
 
 def test_a_client_named_claude_may_say_their_name() -> None:
     card = CARD | {"name": "Claude Martin"}
-    system = system_prompt(card)
-    assert leak_in("I'm Claude. Nice to meet you.", system_prompt=system, turn_note=NOTE) is None
-    assert leak_in("I'm an AI assistant.", system_prompt=system, turn_note=NOTE) == SAYS_IT_IS_AN_AI
+    check = leak_check(card, system_prompt=system_prompt(card), turn_note=NOTE)
+    assert guard_of(check, "I'm Claude. Nice to meet you.") is None
+    assert guard_of(check, "I'm an AI assistant.") == SAYS_IT_IS_AN_AI
+    assert leak("I'm Claude. Nice to meet you.") == SAYS_IT_IS_AN_AI, "Maya is not Claude"
 
 
 def test_streamed_a_word_at_a_time_the_leak_is_caught_on_the_word_that_completes_it() -> None:
