@@ -6,8 +6,9 @@ Two kinds of leak (issue 13, point 6):
   may say as their own (the opening statement, the voice's example lines, the disclosures: once
   unlocked they are written to be said);
 - the reply says in its own voice that it is an AI, a language model, a chatbot, Claude or an AI
-  assistant ("As an AI...", "I'm a language model"). A denial in role ("No, I'm not a bot, why
-  would you say that?") or a question back ("You think I'm an AI?") is not a leak.
+  assistant ("As an AI...", "I'm a language model"), or speaks of its system prompt or private
+  direction. A denial in role ("No, I'm not a bot, why would you say that?") or a question back
+  ("You think I'm an AI?") is not a leak.
 
 `ReplyGuard` checks a reply as it streams, looking only at the words each delta completes, so
 the engine can stop a leak after the word that completes it. Django-free.
@@ -26,6 +27,7 @@ LEAK_WORDS = 8
 REPEATS_SYSTEM_PROMPT = "repeats the system prompt"
 REPEATS_TURN_NOTE = "repeats the private direction"
 SAYS_IT_IS_AN_AI = "says it is an AI"
+SPEAKS_OF_ITS_INSTRUCTIONS = "speaks of its instructions"
 
 _TOKEN = re.compile(r"[\w'\u2019]+")
 _APOSTROPHES = re.compile(r"['\u2019]")
@@ -41,12 +43,17 @@ _AI = (
 )
 _SELF_IS = r"(?:i am|im|i m)(?: (?:just|only|really|actually|simply|merely|still|basically))?"
 # Out of role wherever they stand, even in a question, so checked as soon as their words are
-# complete: "As an AI, I can't...".
-_STEPS_OUT = [
-    re.compile(rf"\bas an? {_AI}\b"),
-    re.compile(r"\b(?:created|made|trained|developed|built) by anthropic\b"),
-    re.compile(r"\bsystem prompt\b"),
-]
+# complete: "As an AI, I can't...", "my system prompt".
+_STEPS_OUT = {
+    SAYS_IT_IS_AN_AI: [
+        re.compile(rf"\bas an? {_AI}\b"),
+        re.compile(r"\b(?:created|made|trained|developed|built) by anthropic\b"),
+    ],
+    SPEAKS_OF_ITS_INSTRUCTIONS: [
+        re.compile(r"\bsystem prompt\b"),
+        re.compile(r"\b(?:private direction|direction tags?)\b"),  # the turn note, by name
+    ],
+}
 # A claim about oneself, out of role unless the sentence turns out to be a question ("You think
 # I'm an AI?"): checked once the sentence has ended.
 _CLAIMS = [re.compile(rf"\b{_SELF_IS} (?:an? )?{_AI}\b")]  # "I'm an AI assistant"
@@ -147,14 +154,22 @@ def _matches_a_claim(patterns: Iterable[re.Pattern], text: str) -> bool:
     return False
 
 
-def _says_it_is_an_ai(sentence: str, *, claude_is_in_role: bool) -> bool:
-    """Whether a whole sentence steps out of the role to say the client is an AI."""
-    if _matches_a_claim(_STEPS_OUT, sentence):
-        return True
+def _steps_out(text: str) -> str | None:
+    """Why `text` is out of role wherever it stands, if it is."""
+    for reason, patterns in _STEPS_OUT.items():
+        if _matches_a_claim(patterns, text):
+            return reason
+    return None
+
+
+def _out_of_role(sentence: str, *, claude_is_in_role: bool) -> str | None:
+    """Why a whole sentence steps out of the role, if it does."""
+    if reason := _steps_out(sentence):
+        return reason
     if sentence.rstrip().endswith("?"):
-        return False  # "You think I'm a chatbot?", "So I'm an AI now?": a question back
+        return None  # "You think I'm a chatbot?", "So I'm an AI now?": a question back
     claims = _CLAIMS if claude_is_in_role else [*_CLAIMS, _SAYS_CLAUDE]
-    return _matches_a_claim(claims, sentence)
+    return SAYS_IT_IS_AN_AI if _matches_a_claim(claims, sentence) else None
 
 
 @dataclass(frozen=True)
@@ -233,13 +248,10 @@ class ReplyGuard:
             sentences.append(self._text[self._sentence_from :])
             self._sentence_from = len(self._text)
         for sentence in sentences:
-            if _says_it_is_an_ai(sentence, claude_is_in_role=self._claude_is_in_role):
-                return SAYS_IT_IS_AN_AI
+            if reason := _out_of_role(sentence, claude_is_in_role=self._claude_is_in_role):
+                return reason
         # The sentence still streaming, up to its last whole word.
-        unfinished = self._text[self._sentence_from : self._word_from]
-        if _matches_a_claim(_STEPS_OUT, unfinished):
-            return SAYS_IT_IS_AN_AI
-        return None
+        return _steps_out(self._text[self._sentence_from : self._word_from])
 
 
 def leak_in(

@@ -12,6 +12,7 @@ from conversations.reply_guard import (
     REPEATS_SYSTEM_PROMPT,
     REPEATS_TURN_NOTE,
     SAYS_IT_IS_AN_AI,
+    SPEAKS_OF_ITS_INSTRUCTIONS,
     LeakCheck,
     ReplyGuard,
     deflection,
@@ -102,11 +103,22 @@ def guard_of(check: LeakCheck, reply: str) -> str | None:
         "I'm Claude, and I'm happy to help you practise.",
         "I'm not sure, but as an artificial intelligence I wouldn't know.",
         "Let me step out of the role-play: I'm an AI language model.",
-        "I can't share my system prompt.",
     ],
 )
 def test_stepping_out_of_role_to_say_it_is_an_ai_is_a_leak(reply: str) -> None:
     assert leak(reply) == SAYS_IT_IS_AN_AI
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I can't share my system prompt.",
+        "My private direction says I'm not ready to talk about that.",
+        "Is there a direction tag telling me to be wary?",
+    ],
+)
+def test_speaking_of_its_instructions_is_a_leak(reply: str) -> None:
+    assert leak(reply) == SPEAKS_OF_ITS_INSTRUCTIONS
 
 
 @pytest.mark.parametrize(
@@ -121,6 +133,7 @@ def test_stepping_out_of_role_to_say_it_is_an_ai_is_a_leak(reply: str) -> None:
         "My boss treats me as an AI assistant that never sleeps.",
         "I work as an assistant manager at the store.",
         "My son keeps talking to some AI on his phone all night.",
+        "I don't know what direction my life is going in.",
     ],
 )
 def test_a_reply_in_role_about_bots_and_ais_passes(reply: str) -> None:
