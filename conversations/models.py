@@ -68,10 +68,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence_number} {self.role}"
 
-    @property
-    def was_filtered(self) -> bool:
-        return bool(self.filtered_reason)
-
 
 class SafetyFlag(models.Model):
     """A student turn that looked like a real personal crisis: the support text was shown, and
