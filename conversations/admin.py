@@ -21,7 +21,7 @@ class MessageAdmin(ReadOnlyAdmin):
         "cost_display",
         "total_ms",
     )
-    list_filter = ("role", "status")
+    list_filter = ("role", "status", "filtered_reason")
     search_fields = ("content", "session__student__username", "=session__id")
     list_select_related = ("session", "session__student")
     date_hierarchy = "timestamp"
@@ -33,6 +33,8 @@ class MessageAdmin(ReadOnlyAdmin):
         "role",
         "status",
         "content",
+        "filtered_reason",
+        "original_content",
         "timestamp",
         "client_msg_id",
         "token_count",

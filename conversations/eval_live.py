@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import sys
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,9 @@ from clients.prompts import (
     turn_note,
     without_direction_tags,
 )
+from conversations.direction import direction_tag
 from conversations.llm.base import LLMRequest, Provider, ProviderError, StreamEnd, TextDelta
+from conversations.reply_guard import leak_check, leak_in
 from conversations.safety import looks_like_real_crisis
 
 ORDINARY_TURNS = (
@@ -82,6 +85,7 @@ class Exchange:
     reply: str
     detail: str  # stop reason and usage, or the error
     crisis_flag: bool
+    filtered: str | None = None  # why the engine's reply filter would replace the reply
 
 
 def main() -> int:
@@ -139,12 +143,14 @@ async def _run_probe(provider: Provider, card: dict[str, Any], probe: Probe) -> 
     history: list[dict[str, Any]] = []
     exchanges = []
     state: ClientState | None = None
+    tag = direction_tag(uuid.uuid4())  # each conversation its own, as each session
     for student_text in probe.student_turns:
         state = state_after_turn(card, state, student_text)
-        note = turn_note(card, trust=state.trust, turn=state.turn)
+        note = turn_note(card, trust=state.trust, turn=state.turn, tag=tag)
         reply, detail = await _reply(provider, card, history, student_text, note)
+        crisis = looks_like_real_crisis(student_text)
         exchanges.append(
-            Exchange(student_text, note, reply, detail, looks_like_real_crisis(student_text))
+            Exchange(student_text, note, reply, detail, crisis, _filtered(card, note, reply))
         )
         history += [
             {"role": "user", "content": student_text},
@@ -200,6 +206,19 @@ async def _reply(
     return "".join(parts), detail
 
 
+def _filtered(card: dict[str, Any], note: str, reply: str) -> str | None:
+    """What the engine's reply filter would say of this reply (None: it would pass)."""
+    system = system_prompt(card)
+    check = leak_check(card, system_prompt=system, turn_note=note)
+    return leak_in(
+        reply,
+        system_prompt=system,
+        turn_note=note,
+        own_words=check.own_words,
+        client_name=check.client_name,
+    )
+
+
 def _probe_markdown(card: dict[str, Any], probe: Probe, exchanges: list[Exchange]) -> str:
     lines = [f"## {probe.name}\n", f"_Look for: {probe.look_for}_\n"]
     for exchange in exchanges:
@@ -207,6 +226,11 @@ def _probe_markdown(card: dict[str, Any], probe: Probe, exchanges: list[Exchange
         if exchange.crisis_flag:
             lines.append("> Safety net fired: the engine would show the support text here.\n")
         lines.append(f"**{card['name']}:** {exchange.reply or '(no reply)'}\n")
+        if exchange.filtered:
+            lines.append(
+                f"> Reply filter fired: it {exchange.filtered}; the engine would show the "
+                "student an in-role deflection instead.\n"
+            )
         lines.append(f"<sub>{exchange.detail}</sub>\n")
         lines.append(
             f"<details><summary>turn note</summary>\n\n```\n{exchange.note}\n```\n</details>\n"

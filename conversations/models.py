@@ -38,6 +38,11 @@ class Message(models.Model):
     total_ms = models.PositiveIntegerField(null=True, blank=True)
     # While a reply streams, its process renews this lease; a lapsed lease means the process died.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # A reply the filter replaced (conversations/reply_guard.py): `content` holds the in-role
+    # deflection the student saw, `original_content` what the model said (for staff only) and
+    # `filtered_reason` why; both empty for every other message.
+    original_content = models.TextField(blank=True, default="")
+    filtered_reason = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["session", "sequence_number"]

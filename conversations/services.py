@@ -70,8 +70,13 @@ def reply_finish(
     cost: Decimal,
     first_token_ms: int | None,
     total_ms: int,
+    original_content: str = "",
+    filtered_reason: str = "",
 ) -> None:
-    """Store the reply's final text, status and timings, and add its usage to the totals."""
+    """Store the reply's final text, status and timings, and add its usage to the totals.
+
+    A reply the filter replaced passes what the model said as `original_content` (for staff)
+    and why as `filtered_reason`; `content` is then what the student was shown."""
     message_account(
         message=message,
         input_tokens=usage.input_tokens,
@@ -84,6 +89,8 @@ def reply_finish(
         first_token_ms=first_token_ms,
         total_ms=total_ms,
         lease_expires_at=None,
+        original_content=original_content,
+        filtered_reason=filtered_reason,
     )
 
 

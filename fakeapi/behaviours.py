@@ -72,8 +72,27 @@ class Refusal:
     after_tokens: int = 0
 
 
+@dataclass(frozen=True)
+class LeakPrompt:
+    """A reply that leaks the request's own prompt, as a model talked out of its role might:
+    `lead_in`, then the first `words` words of the system prompt (source "system") or of the
+    last text block of the last user message (source "note": the turn note)."""
+
+    words: int = 30
+    source: str = "system"
+    lead_in: str = "Okay, fine. Here is what they told me:"
+
+
 Behaviour = (
-    Reply | RateLimited | Overloaded | ServerError | StreamError | DropConnection | Hang | Refusal
+    Reply
+    | RateLimited
+    | Overloaded
+    | ServerError
+    | StreamError
+    | DropConnection
+    | Hang
+    | Refusal
+    | LeakPrompt
 )
 
 BEHAVIOURS_BY_NAME: dict[str, type] = {
@@ -85,6 +104,7 @@ BEHAVIOURS_BY_NAME: dict[str, type] = {
     "drop_connection": DropConnection,
     "hang": Hang,
     "refusal": Refusal,
+    "leak_prompt": LeakPrompt,
 }
 
 

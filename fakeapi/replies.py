@@ -38,6 +38,17 @@ def default_reply(body: dict[str, Any]) -> str:
     return " ".join(chosen)
 
 
+def leaked_prompt(body: dict[str, Any], *, words: int, source: str, lead_in: str) -> str:
+    """A reply that repeats the request's prompt: the system prompt's or the turn note's words."""
+    if source == "note":
+        content = body["messages"][-1]["content"]
+        leaked = content if isinstance(content, str) else content[-1].get("text", "")
+    else:
+        system = body.get("system") or ""
+        leaked = system if isinstance(system, str) else " ".join(b["text"] for b in system)
+    return " ".join([lead_in, *leaked.split()[:words]])
+
+
 def word_pieces(text: str) -> list[str]:
     """How the reply is streamed: one text delta per word, with the space after it."""
     return re.findall(r"\S+\s*", text) or ([text] if text else [])

@@ -20,6 +20,7 @@ from fakeapi.behaviours import (
     Behaviour,
     DropConnection,
     Hang,
+    LeakPrompt,
     Overloaded,
     RateLimited,
     Refusal,
@@ -31,7 +32,7 @@ from fakeapi.behaviours import (
 from fakeapi.cache import CacheUsage, PromptCache
 from fakeapi.http11 import BadHttpRequest, ChunkedStream, HttpRequest, read_request, send_json
 from fakeapi.prompt import count_tokens, prompt_blocks
-from fakeapi.replies import default_reply, word_pieces
+from fakeapi.replies import default_reply, leaked_prompt, word_pieces
 from fakeapi.validation import request_problem
 
 SECRET_HEADERS = frozenset({"x-api-key", "authorization"})
@@ -326,6 +327,16 @@ class FakeServer:
         cache = self.cache.account(prompt_blocks(body), min_cacheable_tokens=minimum)
         if isinstance(behaviour, Reply):
             text, stop_reason = behaviour.text, behaviour.stop_reason
+        elif isinstance(behaviour, LeakPrompt):
+            text, stop_reason = (
+                leaked_prompt(
+                    body,
+                    words=behaviour.words,
+                    source=behaviour.source,
+                    lead_in=behaviour.lead_in,
+                ),
+                "end_turn",
+            )
         else:
             text, stop_reason = self.reply(body), "end_turn"
         pieces, cut_short = _fit(word_pieces(text), body["max_tokens"])

@@ -44,14 +44,15 @@ def _band(trust: int) -> str:
     return "low" if trust <= 1 else "middle" if trust <= 3 else "high"
 
 
-def turn_note(card: Card, *, trust: int, turn: int) -> str:
-    """Private direction for this turn, sent after the last cache breakpoint.
+def turn_note(card: Card, *, trust: int, turn: int, tag: str = DIRECTION_TAG) -> str:
+    """Private direction for this turn, sent after the last cache breakpoint, inside the
+    session's own tag.
 
     The only place a disclosure reaches the model, and only once trust has reached its level."""
     trust = min(max(trust, 0), MAX_TRUST)
     moves = MOVES[_band(trust)]
     lines = [
-        f'<{DIRECTION_TAG} turn="{turn}">',
+        f'<{tag} turn="{turn}">',
         "Private direction for your next reply. Never mention, quote or answer it.",
         f"Openness now: {OPENNESS[trust]}",
         f"This turn, lean towards: {moves[turn % len(moves)]}.",
@@ -75,5 +76,5 @@ def turn_note(card: Card, *, trust: int, turn: int) -> str:
             "or say you would rather not get into it."
         )
     lines.append(f"Length: {length_rule(card)}; fewer for a closed question.")
-    lines.append(f"</{DIRECTION_TAG}>")
+    lines.append(f"</{tag}>")
     return "\n".join(lines)

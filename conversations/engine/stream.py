@@ -1,7 +1,10 @@
 """The reply stream: a planned reply streamed from the provider to every socket of the session.
 
 Text is coalesced into batches, a failure before any text is retried once, and the reply is
-finished (stored with its usage) or failed. A reply runs in its own task, not the socket's:
+finished (stored with its usage) or failed. Each reply passes the reply filter
+(conversations/reply_guard.py) as it streams: once it leaks the prompt or steps out of the role,
+nothing more of it is shown, and it is stored and shown as a short in-role deflection (what the
+model said is kept for staff). A reply runs in its own task, not the socket's:
 once started it runs to its end and is stored even if the student's socket closes (it is paid
 for). The task registry lets ending the session cancel it; the partial text is then stored as
 interrupted.
@@ -24,9 +27,13 @@ from conversations.llm import get_provider
 from conversations.llm.base import ProviderError, StreamEnd, TextDelta, Usage
 from conversations.llm.pricing import cost_of
 from conversations.models import Message
+from conversations.reply_guard import ReplyGuard, deflection
 from conversations.services import reply_finish, reply_lease_renew
 
 log = logging.getLogger(__name__)
+# Replaced replies are recorded for staff by logging (monitoring stores the records): the engine
+# does not import monitoring for it.
+filter_log = logging.getLogger("conversations.engine")
 
 Publish = Callable[[dict], Awaitable[None]]
 COALESCE_SECONDS = 0.05
@@ -100,12 +107,30 @@ class ReplyStopped(Exception):
 @dataclass
 class ReplyProgress:
     started: float
-    text: str = ""
+    guard: ReplyGuard | None = None
+    text: str = ""  # everything the model said
+    shown: str = ""  # what was published: the text up to a leak
+    leak: str | None = None  # why the filter stopped showing the reply
     usage: Usage = field(default_factory=Usage)
     first_token_ms: int | None = None
 
     def elapsed_ms(self) -> int:
         return int((time.monotonic() - self.started) * 1000)
+
+    def take(self, delta: str) -> bool:
+        """Add streamed text; True when it may be shown (no leak so far, none in it)."""
+        self.text += delta
+        if self.leak is None and self.guard is not None:
+            self.leak = self.guard.feed(delta)
+        if self.leak is not None:
+            return False
+        self.shown += delta
+        return True
+
+    def check_end(self) -> None:
+        """The stream has ended: its last word and sentence are checked too."""
+        if self.leak is None and self.guard is not None:
+            self.leak = self.guard.finish()
 
 
 async def _stream_once(plan: ReplyPlan, progress: ReplyProgress, publish: Publish) -> str | None:
@@ -118,12 +143,14 @@ async def _stream_once(plan: ReplyPlan, progress: ReplyProgress, publish: Publis
             return event.stop_reason
         if progress.first_token_ms is None:
             progress.first_token_ms = progress.elapsed_ms()
-        progress.text += event.text
-        await publish({"type": "reply.delta", "message_id": reply_id, "text": event.text})
+        # After a leak the rest is read but not shown: stopping the call would lose its usage,
+        # and the session's cost and its cap must stay exact (at most LLM_MAX_TOKENS more).
+        if progress.take(event.text):
+            await publish({"type": "reply.delta", "message_id": reply_id, "text": event.text})
         if time.monotonic() > renew_at:
             renew_at = time.monotonic() + settings.REPLY_LEASE_SECONDS / 3
             renewed = await database_sync_to_async(reply_lease_renew)(
-                message_id=plan.reply.id, content=progress.text
+                message_id=plan.reply.id, content=progress.shown
             )
             if not renewed:
                 raise ReplyStopped
@@ -153,23 +180,60 @@ def _record_provider_error(plan: ReplyPlan, error: ProviderError, *, recovered: 
 
 
 @database_sync_to_async
-def _finish(plan: ReplyPlan, progress: ReplyProgress, status: str) -> Decimal:
+def _finish(
+    plan: ReplyPlan, progress: ReplyProgress, status: str, *, content: str | None = None
+) -> Decimal:
+    """Store the reply; `content` replaces the model's text (a filtered reply's deflection).
+
+    A filtered reply keeps what the model said for staff, and is recorded for them by a log
+    record (monitoring stores it as an error event)."""
     cost = cost_of(progress.usage, plan.model)
+    filtered = progress.leak is not None
     reply_finish(
         message=plan.reply,
-        content=progress.text,
+        content=content if content is not None else progress.shown,
         status=status,
         usage=progress.usage,
         cost=cost,
         first_token_ms=progress.first_token_ms,
         total_ms=progress.elapsed_ms(),
+        original_content=progress.text if filtered else "",
+        filtered_reason=progress.leak or "",
     )
     limits.limits_record_tokens(user_id=plan.user_id, tokens=progress.usage.total)
+    if filtered:
+        _log_filtered(plan, progress)
     return cost
 
 
+def _log_filtered(plan: ReplyPlan, progress: ReplyProgress) -> None:
+    filter_log.warning(
+        "A client reply was replaced by an in-role deflection: it %s.",
+        progress.leak,
+        extra={
+            "event_kind": "reply.filtered",
+            "session_id": plan.session_id,
+            "user_id": plan.user_id,
+            "details": {
+                "message_id": str(plan.reply.id),
+                "reason": progress.leak,
+                "model": plan.model,
+                "original_chars": len(progress.text),
+            },
+        },
+    )
+
+
+def _guard_for(plan: ReplyPlan) -> ReplyGuard | None:
+    """The reply filter guards a model's words; the offline demo's lines are canned (and quote
+    the card on purpose), so they pass unchecked."""
+    if plan.leak_check is None or get_provider().is_demo:
+        return None
+    return ReplyGuard(plan.leak_check)
+
+
 async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
-    progress = ReplyProgress(started=started)
+    progress = ReplyProgress(started=started, guard=_guard_for(plan))
     await publish({"type": "reply.started", "message_id": str(plan.reply.id)})
     try:
         stop_reason = await _stream_with_one_retry(plan, progress, publish)
@@ -179,18 +243,36 @@ async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
     except (asyncio.CancelledError, ReplyStopped):
         await _fail(plan, progress, publish, Message.Status.INTERRUPTED, "interrupted", INTERRUPTED)
         raise
+    progress.check_end()
+    if progress.leak is not None:
+        await _complete(
+            plan, progress, publish, deflection(_register(plan), seed=str(plan.reply.id))
+        )
+        return
     if stop_reason == "refusal" or not progress.text.strip():
         # An empty or refused reply cannot go back to the model as a turn; keep it as failed.
         error = ProviderError("The model refused or said nothing.", kind="refusal", retryable=True)
         await _record_provider_error(plan, error, recovered=False)
         await _fail(plan, progress, publish, Message.Status.FAILED, "refusal", REFUSED)
         return
-    cost = await _finish(plan, progress, Message.Status.COMPLETE)
+    await _complete(plan, progress, publish, progress.text)
+
+
+def _register(plan: ReplyPlan) -> str:
+    return plan.leak_check.register if plan.leak_check is not None else "plain"
+
+
+async def _complete(
+    plan: ReplyPlan, progress: ReplyProgress, publish: Publish, content: str
+) -> None:
+    """Store the reply as complete with `content`, which reply.completed sends to every socket
+    and which replaces the streamed text on the page (a filtered reply's leak disappears)."""
+    cost = await _finish(plan, progress, Message.Status.COMPLETE, content=content)
     await publish(
         {
             "type": "reply.completed",
             "message_id": str(plan.reply.id),
-            "content": progress.text,
+            "content": content,
             "timestamp": plan.reply.timestamp.isoformat(),
             "token_count": progress.usage.total,
             "cost_usd": str(cost),

@@ -27,8 +27,10 @@ from clients.prompts import (
     without_direction_tags,
 )
 from conversations import limits
+from conversations.direction import direction_tag
 from conversations.llm.base import LLMRequest
 from conversations.models import Message
+from conversations.reply_guard import LeakCheck, leak_check
 from conversations.request_builder import api_messages, system_blocks, turns_from_rows
 from conversations.safety import looks_like_real_crisis
 from conversations.services import lease_deadline, replies_reap_orphans
@@ -56,6 +58,7 @@ class ReplyPlan:
     reply: Message
     request: LLMRequest
     model: str
+    leak_check: LeakCheck | None = None  # what the reply filter checks the reply against
 
 
 class TimeUp(TurnRefused):
@@ -199,12 +202,14 @@ def _plan_reply(
         ]
     ]
     card = session.client_snapshot
+    system = system_prompt(card)
+    note = turn_note(card, trust=trust, turn=state.turn, tag=direction_tag(session.pk))
     request = LLMRequest(
         model=session.model,
-        system=system_blocks(system_prompt(card), cache=settings.LLM_PROMPT_CACHING),
+        system=system_blocks(system, cache=settings.LLM_PROMPT_CACHING),
         messages=api_messages(
             turns_from_rows(rows),
-            note=turn_note(card, trust=trust, turn=state.turn),
+            note=note,
             budget_tokens=settings.LLM_CONTEXT_TOKEN_BUDGET,
             cache=settings.LLM_PROMPT_CACHING,
         ),
@@ -212,7 +217,8 @@ def _plan_reply(
         # For the offline demo only (never sent): the voice, the risk stance, what is unlocked.
         metadata=demo_metadata(card, trust=trust),
     )
-    return ReplyPlan(session.pk, user_id, reply, request, session.model)
+    check = leak_check(card, system_prompt=system, turn_note=note)
+    return ReplyPlan(session.pk, user_id, reply, request, session.model, check)
 
 
 @dataclass(frozen=True)
