@@ -18,7 +18,8 @@ from conversations.services import message_account
 from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
 
-pytest_plugins = ["fakeapi.pytest_plugin"]
+# conversations.tests.coder_standin: TEST-ONLY, until issue 13's deterministic coder is merged.
+pytest_plugins = ["fakeapi.pytest_plugin", "conversations.tests.coder_standin"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 RUN_PREFIX = f"rapport-test-{uuid.uuid4().hex[:8]}"

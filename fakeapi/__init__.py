@@ -17,6 +17,7 @@ from fakeapi.behaviours import (
     Reply,
     ServerError,
     StreamError,
+    ToolUse,
 )
 from fakeapi.prompt import count_tokens
 from fakeapi.server import FakeClock, FakeServer, RecordedRequest
@@ -34,5 +35,6 @@ __all__ = [
     "Reply",
     "ServerError",
     "StreamError",
+    "ToolUse",
     "count_tokens",
 ]

@@ -1,6 +1,8 @@
 """What the fake server does with the next request, instead of a normal reply.
 
-Queue them with FakeServer.enqueue(...); each request takes the next one. `after_tokens` counts
+Queue them with FakeServer.enqueue(...); each request takes the next one. A request with tools
+takes the next of its own queue (FakeServer.enqueue_tool(...)), so a tool call running beside a
+reply never takes the reply's behaviour. `after_tokens` counts
 output tokens already streamed (0: before the first text delta).
 """
 
@@ -72,8 +74,25 @@ class Refusal:
     after_tokens: int = 0
 
 
+@dataclass(frozen=True)
+class ToolUse:
+    """Answer a tool request (non-streaming) with one tool_use block carrying `input`, as the
+    model does under a forced tool_choice. Queue it with FakeServer.enqueue_tool(...)."""
+
+    input: Any
+    stop_reason: str = "tool_use"
+
+
 Behaviour = (
-    Reply | RateLimited | Overloaded | ServerError | StreamError | DropConnection | Hang | Refusal
+    Reply
+    | RateLimited
+    | Overloaded
+    | ServerError
+    | StreamError
+    | DropConnection
+    | Hang
+    | Refusal
+    | ToolUse
 )
 
 BEHAVIOURS_BY_NAME: dict[str, type] = {
@@ -85,6 +104,7 @@ BEHAVIOURS_BY_NAME: dict[str, type] = {
     "drop_connection": DropConnection,
     "hang": Hang,
     "refusal": Refusal,
+    "tool_use": ToolUse,
 }
 
 

@@ -8,7 +8,7 @@ turn that looked like a real crisis, its safety flag in one more INSERT).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from channels.db import database_sync_to_async
@@ -18,12 +18,19 @@ from django.utils import timezone
 
 from clients.prompts import (
     ClientState,
-    state_after_turn,
     system_prompt,
     turn_note,
     without_direction_tags,
 )
 from conversations import limits
+from conversations.engine.coding import (
+    TurnCoding,
+    TurnLog,
+    code_deterministically,
+    last_client_text,
+    log_turn,
+    turn_log_for,
+)
 from conversations.llm.base import LLMRequest
 from conversations.models import Message
 from conversations.request_builder import api_messages, system_blocks, turns_from_rows
@@ -53,6 +60,8 @@ class ReplyPlan:
     reply: Message
     request: LLMRequest
     model: str
+    log: TurnLog | None = None  # the student turn's state log, finished with the reply
+    coding: TurnCoding | None = None  # the model coder's call beside the reply (new turns)
 
 
 class TimeUp(TurnRefused):
@@ -226,10 +235,21 @@ def accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UUI
         if looks_like_real_crisis(content):
             stored.append(Message(role=Message.Role.SYSTEM, content=settings.SUPPORT_TEXT))
         card = session.client_snapshot
-        state = state_after_turn(
-            card, ClientState.from_json(session.client_state, card=card), content
-        )
+        before = ClientState.from_json(session.client_state, card=card)
+        client_text = last_client_text(history)
+        codes, state = code_deterministically(card, before, content, client_text=client_text)
         plan = _plan_reply(session, user_id, history, stored, state)
+        turn_log, coding = log_turn(
+            card=card,
+            student=stored[0],
+            user_id=user_id,
+            model=session.model,
+            before=before,
+            after=state,
+            codes=codes,
+            client_text=client_text,
+        )
+        plan = replace(plan, log=turn_log, coding=coding)
         if len(stored) > 1:
             _record_safety_notice(stored[0])
     return AcceptedTurn(stored, plan)
@@ -260,4 +280,7 @@ def accept_retry(session_id: UUID, user_id: int) -> ReplyPlan:
             raise TurnRefused("nothing_to_retry", "There is no failed reply to try again.")
         _check_limits(session, user_id)
         state = ClientState.from_json(session.client_state, card=session.client_snapshot)
-        return _plan_reply(session, user_id, history, [], state)
+        plan = _plan_reply(session, user_id, history, [], state)
+        # The retried reply answers the last student turn: it finishes that turn's log.
+        student = next(row for row in reversed(history) if row.role == Message.Role.STUDENT)
+        return replace(plan, log=turn_log_for(session.client_snapshot, student.id, state.trust))
