@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 # Change any prompt text -> bump PROMPT_VERSION (sessions record it; reviews compare by it).
-PROMPT_VERSION = "2026-11-25.1"
+PROMPT_VERSION = "2026-12-02.1"
 
 Card = Mapping[str, Any]
 

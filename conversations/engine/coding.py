@@ -42,6 +42,10 @@ CODER_INVALID = "coder.invalid"
 CODER_FAILED = "coder.failed"
 RAW_CODES_SHOWN = 300  # characters of an invalid answer kept for staff
 
+# Coders running in this process. A coder can outlive its reply's place in the reply registry
+# (the next turn's reply takes it), so tests and shutdown find them here.
+running_coders: set[asyncio.Task] = set()
+
 
 @dataclass(frozen=True)
 class TurnLog:
@@ -188,7 +192,10 @@ def start_coding(coding: "TurnCoding | None", provider: Any) -> asyncio.Task | N
     code_turn = getattr(provider, "code_turn", None)
     if coding is None or code_turn is None:
         return None
-    return asyncio.create_task(_run_coder(coding, code_turn))
+    task = asyncio.create_task(_run_coder(coding, code_turn))
+    running_coders.add(task)
+    task.add_done_callback(running_coders.discard)
+    return task
 
 
 async def settle_coding(task: asyncio.Task | None, *, cancel: bool) -> None:
