@@ -21,11 +21,12 @@ from uuid import UUID
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from clients.prompts import ClientState, unlocked_items
+from clients.prompts import ClientState, unlocked_items, without_direction_tags
 from clients.prompts import state as prompt_state
 from clients.prompts.card import all_disclosures, keywords_of
 from clients.prompts.coder_prompt import coder_system_prompt, coder_tool, coder_turn_text
 from clients.prompts.skills import valid_codes
+from conversations import limits
 from conversations.llm.base import CodingRequest, CodingResult, ProviderError, Usage
 from conversations.llm.pricing import cost_of
 from conversations.models import Message
@@ -128,7 +129,7 @@ def log_turn(
         request=coding_request(
             model=settings.LLM_CODER_MODEL or model,
             client_text=client_text,
-            student_text=student.content,
+            student_text=without_direction_tags(student.content),
             user_id=user_id,
         ),
         card=dict(card),
@@ -244,14 +245,7 @@ def _store_answer(coding: TurnCoding, result: CodingResult) -> None:
         )
         return
     after = prompt_state.state_after_codes(coding.card, coding.state_before, codes)
-    turn_state_coded(
-        turn_state_id=coding.turn_state_id,
-        session_id=coding.session_id,
-        usage=result.usage,
-        cost=cost,
-        codes=codes,
-        trust_after=after.trust,
-    )
+    _store_usage(coding, result.usage, cost, codes=codes, trust_after=after.trust)
     session_client_state_replace(
         session_id=coding.session_id, turn=coding.turn, client_state=after.to_json()
     )
@@ -268,15 +262,25 @@ def _store_failure(coding: TurnCoding, usage: Usage, details: dict[str, Any]) ->
     )
 
 
-def _store_usage(coding: TurnCoding, usage: Usage, cost: Decimal) -> None:
+def _store_usage(
+    coding: TurnCoding,
+    usage: Usage,
+    cost: Decimal,
+    *,
+    codes: tuple[str, ...] | None = None,
+    trust_after: int | None = None,
+) -> None:
+    """The call's usage in the log, the session's totals and the user's daily tokens (and the
+    codes, when they are to be kept)."""
     turn_state_coded(
         turn_state_id=coding.turn_state_id,
         session_id=coding.session_id,
         usage=usage,
         cost=cost,
-        codes=None,
-        trust_after=None,
+        codes=codes,
+        trust_after=trust_after,
     )
+    limits.limits_record_tokens(user_id=coding.user_id, tokens=usage.total)
 
 
 def _warn(coding: TurnCoding, kind: str, message: str, details: dict[str, Any]) -> None:

@@ -3,8 +3,9 @@ streaming reply, and plan the request for the reply stream.
 
 Every turn runs on one thread that serves the whole process (Django's async ORM), so each
 statement counts: a turn locks the session, reads its history once, then does every check on
-what it read and writes the new rows in one INSERT and the session in one UPDATE (and, for a
-turn that looked like a real crisis, its safety flag in one more INSERT).
+what it read and writes the new rows in one INSERT, the session in one UPDATE and the turn's
+state log in one INSERT (and, for a turn that looked like a real crisis, its safety flag in one
+more INSERT).
 """
 
 from collections.abc import Callable
@@ -282,5 +283,7 @@ def accept_retry(session_id: UUID, user_id: int) -> ReplyPlan:
         state = ClientState.from_json(session.client_state, card=session.client_snapshot)
         plan = _plan_reply(session, user_id, history, [], state)
         # The retried reply answers the last student turn: it finishes that turn's log.
-        student = next(row for row in reversed(history) if row.role == Message.Role.STUDENT)
+        student = next((row for row in reversed(turns) if row.role == Message.Role.STUDENT), None)
+        if student is None:
+            return plan
         return replace(plan, log=turn_log_for(session.client_snapshot, student.id, state.trust))

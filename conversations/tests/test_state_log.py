@@ -7,11 +7,13 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from clients.prompts import MAX_TRUST, ClientState
 from clients.prompts import state as prompt_state
 from clients.prompts.skills import CODES, LABELS, valid_codes
 from conftest import make_client, make_user
+from conversations import limits
 from conversations.engine import stream
 from conversations.llm.base import CodingResult, ProviderError, Usage
 from conversations.llm.pricing import cost_of
@@ -115,6 +117,8 @@ async def test_the_coding_call_is_counted_in_the_sessions_cost(session, coder):
     assert (state.coding_input_tokens, state.coding_output_tokens) == (900, 12)
     assert stored.estimated_cost == reply.cost + state.coding_cost
     assert stored.total_tokens == reply.token_count + CODING_USAGE.total
+    daily = cache.get(limits._day_key(f"tokens:{session.student_id}"))
+    assert daily == reply.token_count + CODING_USAGE.total, "the daily token limit counts it"
 
 
 @pytest.mark.parametrize("codes", [["hug"], [], "open_question", None, [1]])
@@ -287,3 +291,23 @@ async def test_the_students_conversation_page_shows_no_codes_and_no_trust(sessio
     page = (await asyncio.to_thread(client.get, f"/sessions/{session.id}/")).content.decode()
     assert "trust-curve" not in page and "code-label" not in page
     assert "Complex reflection" not in page and "Open question" not in page
+
+
+async def test_a_retried_reply_finishes_its_turns_log(session, provider):
+    await PracticeSession.objects.filter(pk=session.pk).aupdate(
+        client_state={"trust": MAX_TRUST, "turn": 0}
+    )
+    provider.fail(error=ProviderError("Bad request", kind="bad_request", retryable=False))
+    provider.reply("The panic attack at work, that's what happened.")
+    socket = await open_socket(session.student, session.id)
+    await socket.send(student_frame("What happened at your last job?", str(uuid.uuid4())))
+    await socket.receive_until("reply.failed")
+    assert (await TurnState.objects.aget(session=session)).voiced == []
+    await socket.send({"type": "retry_reply"})
+    await socket.receive_until("reply.completed")
+    await socket.close()
+    await wait_for_replies()
+
+    state = await TurnState.objects.aget(session=session)
+    assert state.voiced == [0], "the retried reply voiced it"
+    assert await TurnState.objects.filter(session=session).acount() == 1
