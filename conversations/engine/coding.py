@@ -188,7 +188,7 @@ def log_reply(turn_log: TurnLog | None, reply_text: str) -> None:
 # --- Beside the reply (async) -----------------------------------------------------------------
 
 
-def start_coding(coding: "TurnCoding | None", provider: Any) -> asyncio.Task | None:
+def start_coding(coding: TurnCoding | None, provider: Any) -> asyncio.Task | None:
     """Start the model coder for the turn, if there is one to run and a provider that codes."""
     code_turn = getattr(provider, "code_turn", None)
     if coding is None or code_turn is None:
@@ -224,6 +224,9 @@ async def _run_coder(coding: TurnCoding, code_turn: Any) -> None:
     except TimeoutError:
         await _store_failure(coding, Usage(), {"kind": "timeout"})
         return
+    except Exception as error:  # a provider bug must not cost the turn more than its codes
+        await _store_failure(coding, Usage(), {"kind": "unexpected", "error": repr(error)[:300]})
+        return
     if result is None:  # no model to ask (the demo): the deterministic codes stand
         return
     await _store_answer(coding, result)
@@ -235,14 +238,8 @@ def _store_answer(coding: TurnCoding, result: CodingResult) -> None:
     cost = cost_of(result.usage, coding.request.model)
     if codes is None:
         _store_usage(coding, result.usage, cost)
-        _warn(
-            coding,
-            CODER_INVALID,
-            "The model coder answered with invalid codes.",
-            {
-                "codes": repr(result.codes)[:RAW_CODES_SHOWN],
-            },
-        )
+        raw = repr(result.codes)[:RAW_CODES_SHOWN]
+        _warn(coding, CODER_INVALID, "The model coder answered with invalid codes.", {"codes": raw})
         return
     after = prompt_state.state_after_codes(coding.card, coding.state_before, codes)
     _store_usage(coding, result.usage, cost, codes=codes, trust_after=after.trust)

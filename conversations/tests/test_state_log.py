@@ -151,6 +151,19 @@ async def test_a_failed_coding_call_keeps_the_deterministic_codes_and_is_logged(
     assert record.details["kind"] == "overloaded"
 
 
+async def test_a_coder_that_raises_anything_keeps_the_deterministic_codes(
+    session, coder, coder_log
+):
+    coder.codings.append(KeyError("content"))
+    events = await one_turn(session)
+
+    assert events[-1]["type"] == "reply.completed"
+    assert (await TurnState.objects.aget(session=session)).source == "deterministic"
+    [record] = coder_records(coder_log)
+    assert (record.event_kind, record.details["kind"]) == ("coder.failed", "unexpected")
+    assert "KeyError" in record.details["error"]
+
+
 async def test_a_coder_past_its_time_keeps_the_deterministic_codes(
     session, coder, coder_log, settings
 ):
