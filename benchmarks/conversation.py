@@ -12,6 +12,7 @@ import time
 import uuid
 from decimal import Decimal
 
+from django.db.models import Sum
 from websockets.asyncio.client import connect
 
 from benchmarks.harness import ROOT, bench_database, daphne, percentile, session_cookie_for, table
@@ -123,12 +124,30 @@ def cost_rows(env: dict[str, str]) -> list[list[str]]:
                                 student_turns(),
                             )
                         )
+                        _wait_for_coders(session)
                         rows.append(
                             _cost_row(PracticeSession.objects.get(pk=session.pk), caching, minimum)
                         )
     finally:
         fake.stop()
     return rows
+
+
+def _wait_for_coders(session, seconds: float = 5) -> None:
+    """The model coder of the last turn may answer just after its reply: wait for every turn's."""
+    from conversations.models import TurnState
+
+    deadline = time.monotonic() + seconds
+    logged = TurnState.objects.filter(session=session)
+    while time.monotonic() < deadline and logged.filter(coding_input_tokens=0).exists():
+        time.sleep(0.05)
+
+
+def _coding_cost(session) -> Decimal:
+    from conversations.models import TurnState
+
+    total = TurnState.objects.filter(session=session).aggregate(cost=Sum("coding_cost"))["cost"]
+    return total or Decimal(0)
 
 
 def _cost_row(session, caching: bool, minimum: int) -> list[str]:
@@ -142,6 +161,7 @@ def _cost_row(session, caching: bool, minimum: int) -> list[str]:
         f"{session.cache_read_tokens:,}",
         f"{session.output_tokens:,}",
         usd(cost),
+        usd(_coding_cost(session)),
         "yes" if cost < Decimal("0.01") else "NO",
     ]
 
@@ -205,6 +225,7 @@ def main() -> None:
             "cache read",
             "output",
             "cost",
+            "of which coding",
             "< $0.01",
         ]
         print(table(headers, cost_rows(env)))

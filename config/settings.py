@@ -286,6 +286,12 @@ LLM_PROMPT_CACHING = env_bool("LLM_PROMPT_CACHING", True)
 LLM_CONTEXT_TOKEN_BUDGET = env_int("LLM_CONTEXT_TOKEN_BUDGET", 6000, minimum=500)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 60, minimum=1)
+# The model coder (a small tool call beside each reply that codes the student's turn): its model
+# (empty: the session's own), its output budget, and how long it may take before the turn keeps
+# the deterministic coder's codes.
+LLM_CODER_MODEL = env_str("LLM_CODER_MODEL")
+LLM_CODER_MAX_TOKENS = env_int("LLM_CODER_MAX_TOKENS", 100, minimum=16)
+LLM_CODER_TIMEOUT_SECONDS = env_int("LLM_CODER_TIMEOUT_SECONDS", 15, minimum=1)
 DEMO_REPLY_DELAY_MS = env_int("DEMO_REPLY_DELAY_MS", 30)
 # A streaming reply's process renews its lease; one that lapses means the process died.
 REPLY_LEASE_SECONDS = env_int("REPLY_LEASE_SECONDS", 20, minimum=3)

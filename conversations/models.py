@@ -103,3 +103,42 @@ class SafetyFlag(models.Model):
     @property
     def event_kind(self) -> str:
         return self.EVENT_KIND_PREFIX + self.kind
+
+
+class TurnState(models.Model):
+    """The state log: one row per student turn, for the teacher's review (never the student).
+
+    Written in the turn's transaction with the deterministic coder's codes; the model coder
+    replaces the codes (source "model") and trust_after when its answer is valid; the reply's
+    finish fills `voiced`. Deleted and exported with its session, as safety flags are.
+    """
+
+    class Source(models.TextChoices):
+        MODEL = "model", "Model coder"
+        DETERMINISTIC = "deterministic", "Deterministic coder"
+
+    session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="turn_state")
+    turn = models.PositiveIntegerField()  # the client state's turn count after this turn
+    trust_before = models.PositiveSmallIntegerField()
+    trust_after = models.PositiveSmallIntegerField()
+    codes = models.JSONField(default=list)  # MITI codes (clients.prompts.skills), in order
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.DETERMINISTIC)
+    # Indexes into clients.prompts.card.all_disclosures(session card): open to this turn's reply,
+    # and those of them whose keywords the reply used.
+    unlocked = models.JSONField(default=list)
+    voiced = models.JSONField(default=list)
+    coding_input_tokens = models.PositiveIntegerField(default=0)
+    coding_output_tokens = models.PositiveIntegerField(default=0)
+    coding_cache_write_tokens = models.PositiveIntegerField(default=0)
+    coding_cache_read_tokens = models.PositiveIntegerField(default=0)
+    coding_cost = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "turn"]
+        indexes = [models.Index(fields=["session", "turn"])]
+
+    def __str__(self) -> str:
+        trust = f"{self.trust_before}->{self.trust_after}"
+        return f"turn {self.turn} of {self.session_id}: trust {trust}"

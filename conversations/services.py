@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from conversations.llm.base import Usage
-from conversations.models import Message
+from conversations.models import Message, TurnState
 from sessions_app.models import PracticeSession
 
 
@@ -102,3 +102,77 @@ def replies_reap_orphans(*, session_id=None) -> int:
     if session_id is not None:
         orphans = orphans.filter(session_id=session_id)
     return orphans.update(status=Message.Status.INTERRUPTED, lease_expires_at=None)
+
+
+# --- The state log (one TurnState per student turn) -------------------------------------------
+
+
+def turn_state_record(
+    *,
+    message: Message,
+    turn: int,
+    trust_before: int,
+    trust_after: int,
+    codes: tuple[str, ...],
+    unlocked: list[int],
+) -> TurnState:
+    """Log a student turn as the turn's transaction coded it (one INSERT, in that transaction)."""
+    return TurnState.objects.create(
+        session_id=message.session_id,
+        message=message,
+        turn=turn,
+        trust_before=trust_before,
+        trust_after=trust_after,
+        codes=list(codes),
+        source=TurnState.Source.DETERMINISTIC,
+        unlocked=unlocked,
+    )
+
+
+def turn_state_voiced(*, message_id, voiced: list[int]) -> None:
+    """Note which unlocked disclosures the reply to this student turn used (one UPDATE)."""
+    TurnState.objects.filter(message_id=message_id).update(voiced=voiced)
+
+
+@transaction.atomic
+def turn_state_coded(
+    *,
+    turn_state_id: int,
+    session_id,
+    usage: Usage,
+    cost: Decimal,
+    codes: tuple[str, ...] | None,
+    trust_after: int | None,
+) -> None:
+    """The model coder answered: add its usage to the log and the session's totals, and, when
+    its codes were valid, keep them (and the trust they give) in place of the deterministic."""
+    coded = {}
+    if codes is not None and trust_after is not None:
+        coded = {"codes": list(codes), "source": TurnState.Source.MODEL, "trust_after": trust_after}
+    TurnState.objects.filter(pk=turn_state_id).update(
+        **coded,
+        coding_input_tokens=F("coding_input_tokens") + usage.input_tokens,
+        coding_output_tokens=F("coding_output_tokens") + usage.output_tokens,
+        coding_cache_write_tokens=F("coding_cache_write_tokens") + usage.cache_write_tokens,
+        coding_cache_read_tokens=F("coding_cache_read_tokens") + usage.cache_read_tokens,
+        coding_cost=F("coding_cost") + cost,
+    )
+    # Counted in the session's cost and tokens as a reply's are (message_account).
+    PracticeSession.objects.filter(pk=session_id).update(
+        input_tokens=F("input_tokens") + usage.input_tokens,
+        output_tokens=F("output_tokens") + usage.output_tokens,
+        cache_write_tokens=F("cache_write_tokens") + usage.cache_write_tokens,
+        cache_read_tokens=F("cache_read_tokens") + usage.cache_read_tokens,
+        total_tokens=F("total_tokens") + usage.total,
+        estimated_cost=F("estimated_cost") + cost,
+    )
+
+
+def session_client_state_replace(*, session_id, turn: int, client_state: dict) -> bool:
+    """Store the client state the model coder gave turn `turn`, unless a later turn was taken
+    meanwhile (its state already moved on from the old one). One UPDATE; False when too late."""
+    return bool(
+        PracticeSession.objects.filter(pk=session_id, client_state__turn=turn).update(
+            client_state=client_state
+        )
+    )

@@ -18,6 +18,7 @@ from fakeapi.behaviours import (
     Reply,
     ServerError,
     StreamError,
+    ToolUse,
 )
 from fakeapi.prompt import count_tokens
 from fakeapi.server import FakeClock, FakeServer, RecordedRequest
@@ -36,5 +37,6 @@ __all__ = [
     "Reply",
     "ServerError",
     "StreamError",
+    "ToolUse",
     "count_tokens",
 ]

@@ -1,6 +1,8 @@
 """What the fake server does with the next request, instead of a normal reply.
 
-Queue them with FakeServer.enqueue(...); each request takes the next one. `after_tokens` counts
+Queue them with FakeServer.enqueue(...); each request takes the next one. A request with tools
+takes the next of its own queue (FakeServer.enqueue_tool(...)), so a tool call running beside a
+reply never takes the reply's behaviour. `after_tokens` counts
 output tokens already streamed (0: before the first text delta).
 """
 
@@ -83,6 +85,15 @@ class LeakPrompt:
     lead_in: str = "Okay, fine. Here is what they told me:"
 
 
+@dataclass(frozen=True)
+class ToolUse:
+    """Answer a tool request (non-streaming) with one tool_use block carrying `input`, as the
+    model does under a forced tool_choice. Queue it with FakeServer.enqueue_tool(...)."""
+
+    input: Any
+    stop_reason: str = "tool_use"
+
+
 Behaviour = (
     Reply
     | RateLimited
@@ -93,6 +104,7 @@ Behaviour = (
     | Hang
     | Refusal
     | LeakPrompt
+    | ToolUse
 )
 
 BEHAVIOURS_BY_NAME: dict[str, type] = {
@@ -105,6 +117,7 @@ BEHAVIOURS_BY_NAME: dict[str, type] = {
     "hang": Hang,
     "refusal": Refusal,
     "leak_prompt": LeakPrompt,
+    "tool_use": ToolUse,
 }
 
 

@@ -27,6 +27,7 @@ from fakeapi.behaviours import (
     Reply,
     ServerError,
     StreamError,
+    ToolUse,
     behaviour_from_json,
 )
 from fakeapi.cache import CacheUsage, PromptCache
@@ -116,6 +117,7 @@ class FakeServer:
         self.reply = reply
         self.cache = PromptCache(clock)
         self._queue: deque[Behaviour] = deque()
+        self._tool_queue: deque[Behaviour] = deque()
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -201,6 +203,12 @@ class FakeServer:
             for _ in range(times):
                 self._queue.extend(behaviours)
 
+    def enqueue_tool(self, *behaviours: Behaviour, times: int = 1) -> None:
+        """The next requests with tools get these (a ToolUse, or a fault), in order."""
+        with self._lock:
+            for _ in range(times):
+                self._tool_queue.extend(behaviours)
+
     @property
     def requests(self) -> list[RecordedRequest]:
         with self._lock:
@@ -215,12 +223,14 @@ class FakeServer:
         """Forget queued behaviours, recorded requests and the cache."""
         with self._lock:
             self._queue.clear()
+            self._tool_queue.clear()
             self._requests.clear()
         self.cache.clear()
 
-    def _next_behaviour(self) -> Behaviour | None:
+    def _next_behaviour(self, body: dict[str, Any]) -> Behaviour | None:
         with self._lock:
-            return self._queue.popleft() if self._queue else None
+            queue = self._tool_queue if body.get("tools") else self._queue
+            return queue.popleft() if queue else None
 
     def _record(self, request: HttpRequest, body: Any) -> None:
         headers = {k: v for k, v in request.headers.items() if k not in SECRET_HEADERS}
@@ -301,7 +311,7 @@ class FakeServer:
         *,
         keep_alive: bool,
     ) -> None:
-        behaviour = self._next_behaviour()
+        behaviour = self._next_behaviour(body)
         failure = _http_failure(behaviour)
         if failure:
             status, error_type, message, retry_after = failure
@@ -314,7 +324,9 @@ class FakeServer:
         if isinstance(behaviour, Hang) and behaviour.after_tokens is None:
             await _hang(behaviour.seconds)
         plan = self._plan(body, request_id, behaviour)
-        if body.get("stream"):
+        if body.get("tools"):
+            await self._send_tool_use(plan, body, writer, keep_alive=keep_alive)
+        elif body.get("stream"):
             await self._stream(plan, writer)
         else:
             await self._send_message(plan, writer, keep_alive=keep_alive)
@@ -454,6 +466,35 @@ class FakeServer:
         }
         await send_json(writer, 200, message, headers, keep_alive=keep_alive)
 
+    async def _send_tool_use(
+        self, plan: _Plan, body: dict[str, Any], writer: asyncio.StreamWriter, *, keep_alive: bool
+    ) -> None:
+        """One tool_use block for the chosen tool: the queued ToolUse's input, or one made from
+        the tool's schema (the first allowed value of each required field)."""
+        tool = _chosen_tool(body)
+        behaviour = plan.behaviour
+        if isinstance(behaviour, ToolUse):
+            tool_input, stop_reason = behaviour.input, behaviour.stop_reason
+        else:
+            tool_input, stop_reason = _input_from_schema(tool.get("input_schema", {})), "tool_use"
+        output_tokens = count_tokens(json.dumps(tool_input))
+        await self._pause(self.first_token_ms / 1000)
+        await self._pace(output_tokens)
+        block = {
+            "type": "tool_use",
+            "id": f"toolu_fake_{plan.request_id.rsplit('_', 1)[-1]}",
+            "name": tool["name"],
+            "input": tool_input,
+        }
+        message = {
+            **_message_start(plan)["message"],
+            "content": [block],
+            "stop_reason": stop_reason,
+            "usage": _usage(plan.cache, output_tokens),
+        }
+        headers = {"request-id": plan.request_id}
+        await send_json(writer, 200, message, headers, keep_alive=keep_alive)
+
     async def _pause(self, seconds: float) -> None:
         if seconds > 0:
             await asyncio.sleep(seconds)
@@ -466,7 +507,8 @@ class FakeServer:
     # --- Control endpoints, for a server in another process -------------------------------------
 
     async def _control(self, request: HttpRequest, writer: asyncio.StreamWriter) -> None:
-        """POST /_fake/behaviours {"behaviours": [{"type": "overloaded"}], "times": 1},
+        """POST /_fake/behaviours {"behaviours": [{"type": "overloaded"}], "times": 1} (with
+        "queue": "tools" for requests with tools),
         GET /_fake/requests, POST /_fake/reset."""
         keep_alive = request.keep_alive
         if request.method == "POST" and request.path == "/_fake/behaviours":
@@ -476,7 +518,8 @@ class FakeServer:
             except (ValueError, TypeError, AttributeError) as error:
                 await send_json(writer, 400, {"error": str(error)}, {}, keep_alive=keep_alive)
                 return
-            self.enqueue(*behaviours, times=int(data.get("times", 1)))
+            enqueue = self.enqueue_tool if data.get("queue") == "tools" else self.enqueue
+            enqueue(*behaviours, times=int(data.get("times", 1)))
             await send_json(writer, 200, {"queued": self.queued}, {}, keep_alive=keep_alive)
         elif request.method == "GET" and request.path == "/_fake/requests":
             recorded = [asdict(record) for record in self.requests]
@@ -486,6 +529,31 @@ class FakeServer:
             await send_json(writer, 200, {"reset": True}, {}, keep_alive=keep_alive)
         else:
             await send_json(writer, 404, {"error": "no such control"}, {}, keep_alive=keep_alive)
+
+
+def _chosen_tool(body: dict[str, Any]) -> dict[str, Any]:
+    """The tool tool_choice names, else the first (validation made sure it exists)."""
+    choice = body.get("tool_choice") or {}
+    for tool in body["tools"]:
+        if tool.get("name") == choice.get("name"):
+            return tool
+    return body["tools"][0]
+
+
+def _input_from_schema(schema: dict[str, Any]) -> Any:
+    """A small valid value for a JSON schema: enums give their first value, arrays one item."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {
+            name: _input_from_schema(properties.get(name, {}))
+            for name in schema.get("required", [])
+        }
+    if kind == "array":
+        return [_input_from_schema(schema.get("items", {}))]
+    return {"string": "text", "integer": 1, "number": 1, "boolean": True}.get(kind)
 
 
 def _http_failure(behaviour: Behaviour | None) -> tuple[int, str, str, float | None] | None:

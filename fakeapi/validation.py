@@ -4,7 +4,8 @@ Each check returns the 400 invalid_request_error message, or "" when the body pa
 for the current models are applied to every model: no assistant prefill, no sampling parameters,
 no extended thinking. The real API merges consecutive turns of one role; this server rejects
 them, because Rapport promises strictly alternating turns and a test should notice a break.
-Only text blocks are simulated.
+Only text blocks are simulated in messages; a request with tools is answered (not streamed) with
+one tool_use block.
 """
 
 from itertools import pairwise
@@ -60,9 +61,30 @@ def _fields_problem(body: dict[str, Any]) -> str:
         return "max_tokens: Input should be a positive integer"
     if "stream" in body and not isinstance(body["stream"], bool):
         return "stream: Input should be a valid boolean"
+    return _tools_problem(body)
+
+
+def _tools_problem(body: dict[str, Any]) -> str:
     tools = body.get("tools", [])
     if not isinstance(tools, list) or not all(isinstance(tool, dict) for tool in tools):
         return "tools: Input should be a list of tool definitions"
+    for index, tool in enumerate(tools):
+        if not isinstance(tool.get("name"), str) or not tool["name"]:
+            return f"tools.{index}.name: Field required"
+        schema = tool.get("input_schema")
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            return f"tools.{index}.input_schema.type: Input should be 'object'"
+    if tools and body.get("stream"):
+        return "tools: the fake server simulates tool use without streaming only"
+    choice = body.get("tool_choice")
+    if choice is None:
+        return ""
+    if not isinstance(choice, dict) or choice.get("type") not in ("auto", "any", "tool", "none"):
+        return "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'"
+    if not tools:
+        return "tool_choice: may only be specified while providing tools"
+    if choice["type"] == "tool" and choice.get("name") not in {tool["name"] for tool in tools}:
+        return f"tool_choice.name: no tool named {choice.get('name')!r}"
     return ""
 
 

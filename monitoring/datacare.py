@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clients.practice_views import STUDENT_FIELDS
-from conversations.models import Message, SafetyFlag
+from conversations.models import Message, SafetyFlag, TurnState
 from monitoring.exports import pseudonym
 from sessions_app.models import PracticeSession
 from sessions_app.money import money_text
@@ -81,8 +81,9 @@ def _row(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any
 
 def user_export_full(*, user: User) -> dict[str, Any]:
     """Everything Rapport holds about one person, for staff only: it includes each session's
-    whole client card (hidden information, risk and teacher notes), the client's state and
-    unreleased reviews. Never hand it to the person: user_export is theirs."""
+    whole client card (hidden information, risk and teacher notes), the client's state, its
+    state log (trust and codes per turn) and unreleased reviews. Never hand it to the person:
+    user_export is theirs."""
     from monitoring.models import ErrorEvent, TeacherFeedback
 
     sessions = []
@@ -95,6 +96,10 @@ def user_export_full(*, user: User) -> dict[str, Any]:
         record["safety_flags"] = [
             _row(flag, exclude=("session",))
             for flag in SafetyFlag.objects.filter(session=session).order_by("created_at")
+        ]
+        record["turn_states"] = [
+            _row(state, exclude=("session",))
+            for state in TurnState.objects.filter(session=session).order_by("turn", "created_at")
         ]
         for relation in PracticeSession._meta.related_objects:
             if relation.one_to_one:
@@ -119,7 +124,8 @@ def user_export_full(*, user: User) -> dict[str, Any]:
 
 # What a person's own export holds (docs/privacy.md lists the same): what they wrote, what they
 # were shown, and feedback released to them. Never the card's hidden information, risk notes,
-# core beliefs or teacher notes, the client's state, nor a review not yet released.
+# core beliefs or teacher notes, the client's state or its state log, nor a review not yet
+# released.
 PERSON_USER_FIELDS = (
     "username",
     "first_name",

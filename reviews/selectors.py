@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from config.filters import DayFilter, IdFilter
-from conversations.models import Message, SafetyFlag
+from conversations.models import Message, SafetyFlag, TurnState
 from reviews.models import SessionReview
 from sessions_app.models import PracticeSession, SessionReflection
 
@@ -172,6 +172,11 @@ def safety_flags(*, session: PracticeSession) -> QuerySet[SafetyFlag]:
     return (
         SafetyFlag.objects.filter(session=session).select_related("message").order_by("created_at")
     )
+
+
+def turn_states(*, session: PracticeSession) -> list[TurnState]:
+    """The session's state log, turn by turn (one query): for its teacher's review only."""
+    return list(TurnState.objects.filter(session=session).order_by("turn", "created_at"))
 
 
 def review_of(session: PracticeSession) -> SessionReview | None:

@@ -24,6 +24,7 @@ from reviews.selectors import (
     review_of,
     safety_flags,
     sessions_for_teacher,
+    turn_states,
 )
 from reviews.services import (
     ReviewError,
@@ -33,6 +34,7 @@ from reviews.services import (
     review_save,
     review_withdraw,
 )
+from reviews.trust_curve import code_labels, trust_curve
 from sessions_app.models import PracticeSession
 
 PAGE_SIZE = 25
@@ -75,8 +77,11 @@ def _review_context(request: HttpRequest, session: PracticeSession, **extra) -> 
         (message, comments.get(message.pk, []))
         for message in session.messages.order_by("sequence_number")
     ]
+    states = turn_states(session=session)
     context = {
         "session": session,
+        "trust_curve": trust_curve(states),
+        "turn_states": code_labels(states),
         "client_name": session.client_name,
         "review": review,
         "items": items,

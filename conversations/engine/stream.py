@@ -22,6 +22,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from conversations import limits
+from conversations.engine.coding import log_reply, settle_coding, start_coding
 from conversations.engine.turn import ReplyPlan
 from conversations.llm import get_provider
 from conversations.llm.base import ProviderError, StreamEnd, TextDelta, Usage
@@ -200,6 +201,8 @@ def _finish(
         original_content=progress.text if filtered else "",
         filtered_reason=progress.leak or "",
     )
+    if status == Message.Status.COMPLETE:
+        log_reply(plan.log, progress.text)
     limits.limits_record_tokens(user_id=plan.user_id, tokens=progress.usage.total)
     if filtered:
         _log_filtered(plan, progress)
@@ -316,8 +319,20 @@ async def _stream_with_one_retry(plan: ReplyPlan, progress: ReplyProgress, publi
     raise AssertionError("unreachable")
 
 
+async def _run_reply_and_coder(plan: ReplyPlan, publish: Publish, started: float) -> None:
+    """The reply, with the model coder beside it: started together, the coder awaited only
+    once the reply is stored and published (first-token time is the reply's alone)."""
+    coder = start_coding(plan.coding, get_provider())
+    try:
+        await _run_reply(plan, publish, started)
+    except BaseException:
+        await settle_coding(coder, cancel=True)
+        raise
+    await settle_coding(coder, cancel=False)
+
+
 def start_reply(plan: ReplyPlan, publish: Publish, started: float) -> asyncio.Task:
-    task = asyncio.create_task(_run_reply(plan, publish, started))
+    task = asyncio.create_task(_run_reply_and_coder(plan, publish, started))
     _running[plan.session_id] = task
 
     def forget(finished: asyncio.Task) -> None:

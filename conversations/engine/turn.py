@@ -3,13 +3,14 @@ streaming reply, and plan the request for the reply stream.
 
 Every turn runs on one thread that serves the whole process (Django's async ORM), so each
 statement counts: a turn locks the session, reads its history once, then does every check on
-what it read and writes the new rows in one INSERT and the session in one UPDATE (and, for a
-turn that looked like a real crisis, its safety flag in one more INSERT).
+what it read and writes the new rows in one INSERT, the session in one UPDATE and the turn's
+state log in one INSERT (and, for a turn that looked like a real crisis, its safety flag in one
+more INSERT).
 """
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from channels.db import database_sync_to_async
@@ -18,16 +19,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.prompts import (
-    Card,
     ClientState,
     demo_metadata,
-    state_after_turn,
     system_prompt,
     turn_note,
     without_direction_tags,
 )
 from conversations import limits
 from conversations.direction import direction_tag
+from conversations.engine.coding import (
+    TurnCoding,
+    TurnLog,
+    code_deterministically,
+    last_client_text,
+    log_turn,
+    turn_log_for,
+)
 from conversations.llm.base import LLMRequest
 from conversations.models import Message
 from conversations.reply_guard import LeakCheck, leak_check
@@ -59,6 +66,8 @@ class ReplyPlan:
     request: LLMRequest
     model: str
     leak_check: LeakCheck | None = None  # what the reply filter checks the reply against
+    log: TurnLog | None = None  # the student turn's state log, finished with the reply
+    coding: TurnCoding | None = None  # the model coder's call beside the reply (new turns)
 
 
 class TimeUp(TurnRefused):
@@ -245,25 +254,25 @@ def accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UUI
             stored.append(Message(role=Message.Role.SYSTEM, content=settings.SUPPORT_TEXT))
         card = session.client_snapshot
         before = ClientState.from_json(session.client_state, card=card)
-        after = state_after_turn(
-            card, before, content, client_text=_last_client_line(card, history)
-        )
+        client_text = last_client_text(card, history)
+        codes, after = code_deterministically(card, before, content, client_text=client_text)
         # What this turn did moves trust for the next reply, not this one: the model coder
         # codes the turn beside its reply, and either coder must direct the client the same way.
         plan = _plan_reply(session, user_id, history, stored, after, trust=before.trust)
+        turn_log, coding = log_turn(
+            card=card,
+            student=stored[0],
+            user_id=user_id,
+            model=session.model,
+            before=before,
+            after=after,
+            codes=codes,
+            client_text=client_text,
+        )
+        plan = replace(plan, log=turn_log, coding=coding)
         if len(stored) > 1:
             _record_safety_notice(stored[0])
     return AcceptedTurn(stored, plan)
-
-
-def _last_client_line(card: Card, history: list) -> str:
-    """What the client last said in full: the line the student's turn answers (a reflection is
-    judged by what it carries of it). Before any reply, the card's opening statement, which the
-    client has already said."""
-    for row in reversed(history):
-        if row.role == Message.Role.CLIENT and row.status == Message.Status.COMPLETE:
-            return row.content
-    return card.get("opening_statement") or ""
 
 
 def _record_safety_notice(turn: Message) -> None:
@@ -292,4 +301,9 @@ def accept_retry(session_id: UUID, user_id: int) -> ReplyPlan:
         _check_limits(session, user_id)
         state = ClientState.from_json(session.client_state, card=session.client_snapshot)
         # The state already holds what the failed turn did; the retry is directed by it.
-        return _plan_reply(session, user_id, history, [], state, trust=state.trust)
+        plan = _plan_reply(session, user_id, history, [], state, trust=state.trust)
+        # The retried reply answers the last student turn: it finishes that turn's log.
+        student = next((row for row in reversed(turns) if row.role == Message.Role.STUDENT), None)
+        if student is None:
+            return plan
+        return replace(plan, log=turn_log_for(session.client_snapshot, student.id, state.trust))

@@ -25,6 +25,8 @@ import httpx2
 from django.conf import settings
 
 from conversations.llm.base import (
+    CodingRequest,
+    CodingResult,
     LLMRequest,
     ProviderError,
     StreamEnd,
@@ -138,6 +140,43 @@ class AnthropicProvider:
         if not progress.stopped:
             raise _mid_stream_error("incomplete", "The reply ended early.", progress)
         yield StreamEnd(usage=progress.usage, stop_reason=progress.stop_reason)
+
+    async def code_turn(self, request: CodingRequest) -> CodingResult:
+        """One non-streaming call that must answer through the request's tool (tool_choice)."""
+        try:
+            message = await self._client().messages.create(**_coding_arguments(request))
+        except anthropic.AnthropicError as error:
+            raise _error_from_sdk(error, _StreamProgress()) from error
+        except httpx2.TransportError as error:
+            raise ProviderError(
+                "Could not reach the model.", kind="connection", retryable=True
+            ) from error
+        return CodingResult(
+            codes=_tool_input(message.content, request.tool["name"]).get("codes"),
+            usage=_usage_from(message.usage, Usage()),
+        )
+
+
+def _coding_arguments(request: CodingRequest) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "model": request.model,
+        "max_tokens": request.max_tokens,
+        "system": request.system,
+        "messages": request.messages,
+        "tools": [request.tool],
+        "tool_choice": {"type": "tool", "name": request.tool["name"]},
+    }
+    if request.metadata.get("user_id"):
+        arguments["metadata"] = {"user_id": request.metadata["user_id"]}
+    return arguments
+
+
+def _tool_input(content: list[Any], tool_name: str) -> dict[str, Any]:
+    """The input of the first call of `tool_name`; empty when the model did not call it."""
+    for block in content:
+        if getattr(block, "type", None) == "tool_use" and block.name == tool_name:
+            return block.input if isinstance(block.input, dict) else {}
+    return {}
 
 
 def _refuse_prefill(request: LLMRequest) -> None:

@@ -79,10 +79,44 @@ class ProviderError(Exception):
         self.usage = usage or Usage()
 
 
+@dataclass(frozen=True)
+class CodingRequest:
+    """One student turn to code with behaviour codes, through one forced tool call.
+
+    The caller builds the words (system prompt, the turn, the tool's schema); a provider only
+    sends them. `tool` is a Messages API tool definition: {name, description, input_schema}.
+    """
+
+    model: str
+    system: list[dict[str, Any]]  # text blocks: the stable code definitions, cacheable
+    messages: list[dict[str, Any]]  # one user turn: the client's last line and the student's turn
+    tool: dict[str, Any]
+    max_tokens: int
+    metadata: dict[str, str] = field(default_factory=dict)  # "user_id" only, as in LLMRequest
+
+
+@dataclass(frozen=True)
+class CodingResult:
+    """What the model put in the tool call, unchecked (the caller validates it), and its cost."""
+
+    codes: Any  # the tool input's "codes", as sent: maybe not a list, maybe unknown codes
+    usage: Usage
+
+
 class Provider(Protocol):
     name: str
     is_demo: bool  # replies are the offline stand-in's, not a model's (conversations.llm asks)
 
     def stream(self, request: LLMRequest) -> AsyncIterator[StreamEvent]:
         """Yield TextDelta events, then exactly one StreamEnd; raise ProviderError on failure."""
+        ...
+
+
+class CodingProvider(Protocol):
+    """A provider that can also code a turn (optional: the engine asks with getattr)."""
+
+    async def code_turn(self, request: CodingRequest) -> CodingResult | None:
+        """The model's codes for the turn; None when there is no model to ask (the demo).
+
+        Raise ProviderError on failure. Never streams."""
         ...

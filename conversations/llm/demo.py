@@ -22,7 +22,15 @@ from typing import Any
 
 from django.conf import settings
 
-from conversations.llm.base import LLMRequest, StreamEnd, StreamEvent, TextDelta, Usage
+from conversations.llm.base import (
+    CodingRequest,
+    CodingResult,
+    LLMRequest,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    Usage,
+)
 from conversations.llm.tokens import estimate_tokens
 
 SENTENCES_PER_STYLE = {
@@ -165,6 +173,10 @@ class DemoProvider:
             output_tokens=estimate_tokens(reply),
         )
         yield StreamEnd(usage=usage, stop_reason="end_turn")
+
+    async def code_turn(self, request: CodingRequest) -> CodingResult | None:
+        """No model to ask: the engine keeps the deterministic coder's codes."""
+        return None
 
 
 def demo_reply(request: LLMRequest) -> str:

@@ -124,6 +124,7 @@ def min_cacheable_tokens(model: str, *, default: int = DEFAULT_MIN_CACHEABLE_TOK
 
 def check_model_configured() -> None:
     """Fail at start, naming the setting, when the configured model could not be priced."""
+    _check_coder_model()
     model = settings.LLM_MODEL
     custom_prices = settings.LLM_MODEL_PRICES
     if not model:
@@ -152,3 +153,12 @@ def check_model_configured() -> None:
             f"LLM_MODEL_PRICES {custom_prices!r} is malformed: {error}. Write "
             f"{','.join(PRICE_FIELDS)} in USD per million tokens, e.g. 1,1.25,2,0.10,5."
         ) from None
+
+
+def _check_coder_model() -> None:
+    coder_model = getattr(settings, "LLM_CODER_MODEL", "")
+    if coder_model and table_name(coder_model) not in PRICES:
+        raise ImproperlyConfigured(
+            f"LLM_CODER_MODEL {coder_model!r} is not in the pricing table ({', '.join(PRICES)}); "
+            "choose one of those, or leave it empty to code turns with the session's model."
+        )

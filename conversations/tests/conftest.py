@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from accounts.testing import session_cookie
 from config.asgi import application
 from conversations import llm
-from conversations.engine import stream
+from conversations.engine import coding, stream
 from conversations.llm.base import LLMRequest, ProviderError, StreamEnd, TextDelta, Usage
 from monitoring.logging import DatabaseHandler
 
@@ -127,8 +127,10 @@ def error_events_handler() -> DatabaseHandler:
 
 
 async def wait_for_replies() -> None:
-    """Let the reply tasks running in this process finish (they outlive the socket)."""
+    """Let the reply tasks running in this process finish (they outlive the socket), and the
+    model coders beside them."""
     await asyncio.gather(*list(stream._running.values()), return_exceptions=True)
+    await asyncio.gather(*list(coding.running_coders), return_exceptions=True)
 
 
 async def aclose_providers() -> None:

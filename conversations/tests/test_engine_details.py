@@ -163,17 +163,21 @@ def test_a_turn_sends_a_fixed_handful_of_statements_however_long_the_history(ses
         add_message(session=session, role=("student", "client")[n % 2], content=f"Turn {n}.")
     later = statements_for_one_turn(session, "And now?")
     assert later == first
-    # Lock the session, read its history, insert the turn with its reply, update the session;
-    # then finish: update the reply, add its usage to the session.
-    assert first == ["SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE", "UPDATE"]
+    # Lock the session, read its history, insert the turn with its reply, update the session,
+    # log the turn's state; then finish: update the reply, add its usage to the session, note
+    # in the turn's log which disclosures the reply voiced.
+    assert first == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT", "UPDATE", "UPDATE", "UPDATE"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_crisis_turn_stores_its_flag_in_the_turns_own_statements(session):
     crisis = "Out of character for a second: honestly I want to kill myself, this isn't role-play."
     statements = statements_for_one_turn(session, crisis)
-    # The flag's INSERT follows the turn's INSERT and UPDATE, before the reply is finished.
-    assert statements == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT", "UPDATE", "UPDATE"]
+    # The flag's INSERT follows the turn's INSERT, UPDATE and state log, before the reply ends.
+    assert statements == [
+        *("SELECT", "SELECT", "INSERT", "UPDATE", "INSERT", "INSERT"),
+        *("UPDATE", "UPDATE", "UPDATE"),
+    ]
     assert SafetyFlag.objects.filter(session=session).count() == 1
 
 

@@ -81,7 +81,15 @@ async def html_turn(socket, text: str) -> tuple[str, str]:
     return streamed, fragments[-1]
 
 
+def reply_requests(requests) -> list:
+    """The replies' requests, without the model coder's (the requests with tools)."""
+    return [request for request in requests if "tools" not in request.body]
+
+
 def assert_requests_were_what_the_api_accepts(requests, card: dict) -> None:
+    codings = [request for request in requests if "tools" in request.body]
+    assert len(codings) == 5, "the model coder codes each turn beside its reply"
+    requests = reply_requests(requests)
     assert len(requests) == 5
     for number, request in enumerate(requests, start=1):
         body = request.body
@@ -234,7 +242,7 @@ async def test_a_failed_reply_can_be_retried_to_completion(fake_api):
     events = await socket.receive_until_any(("reply.completed", "reply.failed"))
     await socket.close()
     assert events[-1]["type"] == "reply.completed"
-    assert [m["role"] for m in fake_api.requests[-1].body["messages"]] == ["user"]
+    assert [m["role"] for m in reply_requests(fake_api.requests)[-1].body["messages"]] == ["user"]
 
 
 async def _in_thread(function, *args):

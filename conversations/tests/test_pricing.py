@@ -143,3 +143,14 @@ def test_it_knows_the_minimum_cacheable_prompt_of_each_model(model, minimum):
 def test_an_unpublished_minimum_can_be_chosen_by_the_caller():
     assert min_cacheable_tokens("claude-haiku-5-5", default=1024) == 1024
     assert min_cacheable_tokens("claude-haiku-4-5", default=1024) == 4096
+
+
+def test_the_start_check_names_llm_coder_model_for_a_model_without_prices(settings):
+    settings.LLM_CODER_MODEL = "claude-coder-9"
+    with pytest.raises(ImproperlyConfigured, match="LLM_CODER_MODEL 'claude-coder-9'"):
+        check_model_configured()
+
+
+def test_the_start_check_accepts_a_coder_model_from_the_table(settings):
+    settings.LLM_CODER_MODEL = "claude-haiku-4-5"
+    check_model_configured()

@@ -33,3 +33,9 @@ def duration_short(value: timedelta | None) -> str:
 def field_of(form, name: str):
     """{% with field=form|field_of:name %}: a bound field by a name held in a variable."""
     return form[name]
+
+
+@register.filter
+def turn_state_of(states: dict, message_id):
+    """{% with state=turn_states|turn_state_of:m.id %}: a message's entry in the state log."""
+    return states.get(message_id)
