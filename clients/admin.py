@@ -49,8 +49,9 @@ class ClientProfileAdmin(admin.ModelAdmin):
                     "resistance_level",
                     "core_beliefs",
                     "coping_strategies",
-                    "hidden_information",
-                    "risk_notes",
+                    "disclosures",
+                    "risk",
+                    "voice",
                     "goals",
                     "opening_statement",
                 )
