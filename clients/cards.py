@@ -40,7 +40,8 @@ IMPORT_MAX_CARDS = 200
 ShortText = Annotated[str, Field(max_length=SHORT)]
 LongText = Annotated[str, Field(max_length=LONG)]
 KEYWORDS_MAX = 20
-DISCLOSURES_MAX = 30
+# Room for a long v1 hidden_information split into sentences; a teacher's form shows one row each.
+DISCLOSURES_MAX = 100
 TextList = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=SHORT)]], Field(max_length=30)
 ]

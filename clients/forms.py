@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from pydantic import ValidationError
 
-from clients.cards import CARD_FORMAT, KEYWORDS_MAX, LONG, SHORT, ClientCardV2
+from clients.cards import CARD_FORMAT, DISCLOSURES_MAX, KEYWORDS_MAX, LONG, SHORT, ClientCardV2
 from clients.models import CommunicationStyle, Difficulty, default_voice
 from clients.prompts.card import FLUENCIES, LEVELS, MAX_EXAMPLES, REGISTERS, STANCES
 from clients.selectors import SORTS
@@ -169,7 +169,7 @@ class DisclosureForm(forms.Form):
 
 
 DisclosureFormSet = forms.formset_factory(
-    DisclosureForm, extra=1, can_delete=True, max_num=30, validate_max=True
+    DisclosureForm, extra=1, can_delete=True, max_num=DISCLOSURES_MAX, validate_max=True
 )
 
 

@@ -26,6 +26,9 @@ FLUENCIES = ("fluent", "halting")
 STANCES = ("denies", "deflects", "does not volunteer", "admits passive thoughts")
 MAX_EXAMPLES = 8
 MAX_KEYWORDS = 6
+# A keyword is short (clients.cards: at most 200 characters): a whole sentence used as the keyword
+# is cut there, which only makes the check stricter (the start of it may not appear either).
+MAX_KEYWORD_CHARS = 200
 
 # A v1 card names one of Patient-Ψ's six styles; each speaks in a register of its own.
 _REGISTER_OF_STYLE = {
@@ -147,7 +150,7 @@ def _keywords(text: str, visible: set[str]) -> list[str]:
     # The longest words are the most specific ("harassing" tells more than "baby").
     chosen.sort(key=len, reverse=True)
     if not chosen:  # every word is common or visible: the sentence itself is the keyword
-        return [text.strip().rstrip(".!?;")]
+        return [text.strip().rstrip(".!?;")[:MAX_KEYWORD_CHARS].strip()]
     return chosen[:MAX_KEYWORDS]
 
 

@@ -95,6 +95,16 @@ def test_the_v1_mapping_gates_hidden_information_and_risk_notes():
     assert "hidden_information" not in fields and "risk_notes" not in fields
 
 
+def test_a_v1_card_whose_secret_is_all_common_words_still_imports():
+    sentence = "She has been doing things that she said she would never do again " * 5
+    fields = card_validate(
+        {"name": "Sam", "presenting_problem": "Low mood.", "hidden_information": sentence}
+    )
+    [keyword] = fields["disclosures"][0]["keywords"]
+    assert len(sentence) > 200 >= len(keyword)
+    assert sentence.startswith(keyword)
+
+
 def test_a_v2_card_imports_as_it_is():
     assert card_validate(V2) == {name: value for name, value in V2.items() if name != "format"} | {
         name: card_validate(V2)[name] for name in CARD_FIELDS if name not in V2
