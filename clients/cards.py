@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from clients.models import ClientProfile, CommunicationStyle, Difficulty
 from clients.prompts.card import (
@@ -134,6 +134,9 @@ class Voice(_StrictModel):
     ] = []
 
 
+Disclosures = Annotated[list[Disclosure], Field(max_length=DISCLOSURES_MAX)]
+
+
 def default_voice() -> Voice:
     return Voice(register=REGISTERS[0], fluency=FLUENCIES[0])
 
@@ -158,7 +161,7 @@ class ClientCardV2(_StrictModel):
     resistance_level: Annotated[int, Field(ge=1, le=5)] = 3
     core_beliefs: TextList = []
     coping_strategies: LongText = ""
-    disclosures: Annotated[list[Disclosure], Field(max_length=DISCLOSURES_MAX)] = []
+    disclosures: Disclosures = []
     risk: Risk | None = None
     voice: Voice = Field(default_factory=default_voice)
     goals: LongText = ""
@@ -182,10 +185,10 @@ def _has_lone_surrogate(text: str) -> bool:
     return False
 
 
-def _describe(error: ValidationError) -> str:
+def _describe(error: ValidationError, *, within: tuple[str, ...] = ()) -> str:
     problems = []
     for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "card"
+        field = ".".join(str(part) for part in (*within, *item["loc"])) or "card"
         message = "is not a known field" if item["type"] == "extra_forbidden" else item["msg"]
         problems.append(f"{field}: {message}")
     return "; ".join(problems)
@@ -209,6 +212,23 @@ def card_validate(data: Any, *, source: str = "card") -> dict[str, Any]:
     except ValidationError as error:
         raise CardError(f"{source}: {_describe(error)}") from None
     return _validated_v2(as_v2(v1.model_dump()), source=source)
+
+
+_PARTS = {
+    "disclosures": TypeAdapter(Disclosures),
+    "risk": TypeAdapter(Risk | None),
+    "voice": TypeAdapter(Voice),
+}
+
+
+def card_part_validate(name: str, value: Any) -> Any:
+    """One v2 part (disclosures, risk or voice) checked on its own, as JSON again, or CardError
+    naming the path inside it: for staff who edit these JSON fields by hand in the admin."""
+    adapter = _PARTS[name]
+    try:
+        return adapter.dump_python(adapter.validate_python(value), mode="json")
+    except ValidationError as error:
+        raise CardError(_describe(error, within=(name,))) from None
 
 
 def _validated_v2(data: dict[str, Any], *, source: str) -> dict[str, Any]:
