@@ -140,14 +140,17 @@ def _keywords(label: str) -> forms.CharField:
     )
 
 
+LEVEL_NAMES = {1: "1: early", 2: "2: after some trust", 3: "3: only after real skill"}
+
+
 def _level(label: str, *, initial: int, required: bool = True) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         required=required,
         empty_value=None,
         label=label,
-        help_text="1: early, once the student listens. 2: after some trust. 3: only after real "
-        "skill.",
-        choices=[(level, str(level)) for level in LEVELS],
+        help_text="How much trust the student must earn first. 1: early, once they listen. "
+        "2: after some trust. 3: only after real skill.",
+        choices=[(level, LEVEL_NAMES[level]) for level in LEVELS],
         coerce=int,
         initial=initial,
     )
