@@ -26,6 +26,7 @@ from clients.prompts.card import (
     REGISTERS,
     STANCES,
     as_v2,
+    keyword_seen_in,
 )
 
 # What export writes and a new session's snapshot holds.
@@ -236,7 +237,31 @@ def _validated_v2(data: dict[str, Any], *, source: str) -> dict[str, Any]:
         card = ClientCardV2.model_validate(data)
     except ValidationError as error:
         raise CardError(f"{source}: {_describe(error)}") from None
-    return card.model_dump(exclude={"format"})
+    fields = card.model_dump(exclude={"format"})
+    problems = [
+        f'{".".join(map(str, loc))}: "{word}" is already in {field}, which the model sees from '
+        "turn 1"
+        for loc, word, field in visible_keywords(fields)
+    ]
+    if problems:
+        raise CardError(f"{source}: {'; '.join(problems)}")
+    return fields
+
+
+def visible_keywords(card: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Keywords of a v2 card's secrets that its other fields already show the model from turn 1,
+    as (path of the keyword, keyword, field showing it). Such a secret could not be kept: a card
+    with one is refused, at import and in the form."""
+    gated = [(("disclosures", index), item) for index, item in enumerate(card["disclosures"])]
+    if card.get("risk"):
+        gated.append((("risk", "disclosure"), card["risk"]["disclosure"]))
+    found = []
+    for path, item in gated:
+        for index, word in enumerate(item["keywords"]):
+            field = keyword_seen_in(card, word)
+            if field is not None:
+                found.append(((*path, "keywords", index), word, field))
+    return found
 
 
 def cards_parse(text: str, *, source: str) -> list[dict[str, Any]]:

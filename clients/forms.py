@@ -13,7 +13,15 @@ from typing import Any
 from django import forms
 from pydantic import ValidationError
 
-from clients.cards import CARD_FORMAT, DISCLOSURES_MAX, KEYWORDS_MAX, LONG, SHORT, ClientCardV2
+from clients.cards import (
+    CARD_FORMAT,
+    DISCLOSURES_MAX,
+    KEYWORDS_MAX,
+    LONG,
+    SHORT,
+    ClientCardV2,
+    visible_keywords,
+)
 from clients.models import CommunicationStyle, Difficulty, default_voice
 from clients.prompts.card import FLUENCIES, LEVELS, MAX_EXAMPLES, REGISTERS, STANCES
 from clients.selectors import SORTS
@@ -23,6 +31,8 @@ LIST_FIELDS = ("core_beliefs", "learning_objectives", "content_warnings")
 RISK_FIELDS = ("risk_stance", "risk_text", "risk_level", "risk_keywords")
 VOICE_FIELDS = ("voice_register", "voice_fluency", "voice_examples")
 DISCLOSURE_PREFIX = "disclosures"
+# A keyword the card's other fields already show the model (clients.cards.visible_keywords).
+VISIBLE_KEYWORD = "keyword_visible"
 # The name of the "Add a disclosure" button: a post that adds a row and saves nothing.
 ADD_DISCLOSURE = "add_disclosure"
 MAX_LIST_ITEMS = 30
@@ -362,6 +372,10 @@ class ClientForm(forms.Form):
         cleaned = super().clean()
         already_wrong = set(self.errors)
         self.disclosures.is_valid()  # the rows' own checks (a level that is not 1 to 3)
+        # A field its own check refused gets no second message from the card's rules.
+        already_wrong |= {
+            row.add_prefix(name) for row in self.disclosures.forms for name in row.errors
+        }
         data = {
             name: cleaned.get(name)
             for name in self.fields
@@ -392,10 +406,14 @@ class ClientForm(forms.Form):
             for item in error.errors():
                 self._add_card_error(item, kept_rows, already_wrong)
             return cleaned
+        fields = card.model_dump(exclude={"format"})
+        for loc, word, shown_in in visible_keywords(fields):
+            item = {"type": VISIBLE_KEYWORD, "loc": loc, "ctx": {"word": word, "field": shown_in}}
+            self._add_card_error(item, kept_rows, already_wrong)
         rows_wrong = any(row.errors for row in self.disclosures.forms)
         if rows_wrong or self.errors:
             return cleaned
-        self.card = card.model_dump(exclude={"format"})
+        self.card = fields
         return cleaned
 
     def _risk(self, cleaned: dict[str, Any]) -> dict[str, Any] | None:
@@ -419,9 +437,7 @@ class ClientForm(forms.Form):
         self, item: dict[str, Any], kept_rows: list[DisclosureForm], already_wrong: set[str]
     ) -> None:
         form, name, rest = self._locate(item["loc"], kept_rows)
-        if form is self and name in already_wrong:
-            return
-        if form is not self and name in form.errors:
+        if (name if form is self else form.add_prefix(name)) in already_wrong:
             return
         target = name if name in form.fields else None
         form.add_error(target, _message(form, name, rest, item))
@@ -482,6 +498,13 @@ def _message(form: forms.Form, name: str, rest: tuple[Any, ...], item: dict[str,
         return f"{label} {_range_of(name, item)}."
     if kind == "literal_error":
         return f"{label}: choose one of the options offered."
+    if kind == VISIBLE_KEYWORD:
+        shown = ClientForm.base_fields.get(ctx["field"].replace(".", "_"))
+        shown_label = shown.label if shown is not None else ctx["field"]
+        return (
+            f"{where}: “{ctx['word']}” is already in {shown_label}, which the model sees from "
+            "the first turn; choose a word only this secret uses."
+        )
     if kind in ("value_error", "string_unicode"):
         return f"{where} contains characters that cannot be stored (NUL or broken unicode)."
     return f"{where}: {item['msg']}"

@@ -72,7 +72,11 @@ _COMMON = frozenset(
 
 
 def is_v2(card: Card) -> bool:
-    return card.get("format") == CARD_V2
+    """A v2 card, or a v2 card's fields without "format" (clients.cards.card_validate's output,
+    a ClientProfile's fields): mapping those as v1 would drop their disclosures."""
+    if "format" in card:
+        return card["format"] == CARD_V2
+    return any(name in card for name in ("disclosures", "risk", "voice"))
 
 
 def as_v2(card: Card) -> dict[str, Any]:
@@ -127,6 +131,19 @@ def all_disclosures(card: Card) -> list[dict[str, Any]]:
     if risk.get("disclosure"):
         found.append(risk["disclosure"])
     return found
+
+
+def keyword_seen_in(card: Card, keyword: str) -> str | None:
+    """The field that shows the model this keyword from turn 1 ("voice.examples" for a voice
+    line), or None. A secret's keyword found there could never be kept from the model."""
+    word = keyword.strip().lower()
+    if not word:
+        return None
+    v2 = as_v2(card)
+    shown = {field: str(v2.get(field) or "") for field in _VISIBLE_FIELDS}
+    shown["core_beliefs"] = " ".join(str(belief) for belief in v2.get("core_beliefs") or [])
+    shown["voice.examples"] = " ".join((v2.get("voice") or {}).get("examples") or [])
+    return next((field for field, text in shown.items() if word in text.lower()), None)
 
 
 def _visible_words(card: Card) -> set[str]:

@@ -105,6 +105,12 @@ def test_a_v1_card_whose_secret_is_all_common_words_still_imports():
     assert sentence.startswith(keyword)
 
 
+def test_as_v2_keeps_a_v2_cards_fields_given_without_format():
+    fields = card_validate(V2)  # ready for ClientProfile(**fields): no "format"
+    assert as_v2(fields)["disclosures"] == V2["disclosures"]
+    assert as_v2(fields)["voice"] == V2["voice"]
+
+
 def test_a_v2_card_imports_as_it_is():
     assert card_validate(V2) == {name: value for name, value in V2.items() if name != "format"} | {
         name: card_validate(V2)[name] for name in CARD_FIELDS if name not in V2
@@ -155,6 +161,23 @@ def test_more_than_eight_example_lines_are_refused():
 @pytest.mark.parametrize("field", ["hidden_information", "risk_notes"])
 def test_a_v2_card_has_no_v1_only_fields(field):
     _refused(V2 | {field: "x"}, field)
+
+
+@pytest.mark.parametrize(
+    ("changes", "where"),
+    [
+        ({"background_history": "He was fired in May."}, "background_history"),
+        ({"voice": V2["voice"] | {"examples": ["Fired? Me?"]}}, "voice.examples"),
+        ({"core_beliefs": ["Everyone gets fired eventually"]}, "core_beliefs"),
+    ],
+)
+def test_a_secrets_keyword_shown_from_turn_1_is_refused(changes, where):
+    message = _refused(V2 | changes, "disclosures.0.keywords.0")
+    assert f'"fired" is already in {where}' in message
+
+
+def test_a_risks_keyword_shown_from_turn_1_is_refused():
+    _refused(V2 | {"opening_statement": "I keep waking at four."}, "risk.disclosure.keywords.0")
 
 
 def test_a_card_with_v2_fields_must_say_it_is_v2():

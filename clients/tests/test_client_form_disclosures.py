@@ -87,6 +87,21 @@ def test_a_disclosure_level_outside_1_to_3_is_refused(level):
     assert "level" in form.disclosures.forms[0].errors
 
 
+def test_a_keyword_the_model_sees_from_turn_1_is_refused_naming_where():
+    form = _form(
+        _row(0, "She has not told her mother.", "2", "told her, mother"),
+        cultural_background="Lives with her mother and grandmother.",
+        voice_examples="Told her? No.",
+    )
+    assert not form.is_valid()
+    assert form.disclosures.forms[0].errors["keywords"] == [
+        "Keywords, keyword 1: “told her” is already in Example lines, which the model sees from "
+        "the first turn; choose a word only this secret uses.",
+        "Keywords, keyword 2: “mother” is already in Cultural background, which the model sees "
+        "from the first turn; choose a word only this secret uses.",
+    ]
+
+
 def test_keywords_without_text_are_refused():
     form = _form(_row(0, "", "1", "chemistry"))
     assert not form.is_valid()
