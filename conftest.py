@@ -121,7 +121,13 @@ def make_client(owner: User, **fields) -> ClientProfile:
         "opening_statement": "Hi. I'm not really sure where to start.",
         "communication_style": "plain",
         "resistance_level": 2,
-        "hidden_information": "She lost her previous job after a panic attack at work.",
+        "disclosures": [
+            {
+                "text": "She lost her previous job after a panic attack at work.",
+                "level": 1,
+                "keywords": ["panic attack", "lost her previous job"],
+            }
+        ],
         "teacher_notes": "TEACHER-ONLY-NOTE",
         "is_published": True,
     }

@@ -1,12 +1,37 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from clients.cards import V2_ONLY_FIELDS, CardError, card_part_validate
 from clients.models import ClientProfile
+
+
+class ClientProfileAdminForm(forms.ModelForm):
+    """Staff edit the card's disclosures, risk and voice as raw JSON: each is checked as an
+    import would check it, so the prompts never meet a disclosure without a level or keywords."""
+
+    class Meta:
+        model = ClientProfile
+        fields = V2_ONLY_FIELDS  # the admin's fieldsets add the rest
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in V2_ONLY_FIELDS:
+            if name not in cleaned:
+                continue
+            try:
+                cleaned[name] = card_part_validate(name, cleaned[name])
+            except CardError as error:
+                self.add_error(name, str(error))
+        return cleaned
 
 
 @admin.register(ClientProfile)
 class ClientProfileAdmin(admin.ModelAdmin):
+    form = ClientProfileAdminForm
     list_display = (
         "name",
         "owner",
@@ -49,8 +74,9 @@ class ClientProfileAdmin(admin.ModelAdmin):
                     "resistance_level",
                     "core_beliefs",
                     "coping_strategies",
-                    "hidden_information",
-                    "risk_notes",
+                    "disclosures",
+                    "risk",
+                    "voice",
                     "goals",
                     "opening_statement",
                 )

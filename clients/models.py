@@ -28,8 +28,14 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(is_published=True, archived_at__isnull=True)
 
 
+def default_voice() -> dict[str, object]:
+    """A card's voice when nobody chose one (clients.cards.default_voice, as JSON)."""
+    return {"register": "plain", "fluency": "fluent", "examples": []}
+
+
 class ClientProfile(models.Model):
-    """A simulated client as a teacher wrote it. Field names follow client card v1."""
+    """A simulated client as a teacher wrote it. Field names follow client card v2
+    (docs/client-card.md); the JSON fields hold what clients.cards.ClientCardV2 validated."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
@@ -60,8 +66,12 @@ class ClientProfile(models.Model):
     )
     core_beliefs = models.JSONField(default=list, blank=True)
     coping_strategies = models.TextField(blank=True)
-    hidden_information = models.TextField(blank=True)
-    risk_notes = models.TextField(blank=True)
+    # [{text, level, keywords}], in the order the client would tell them.
+    disclosures = models.JSONField(default=list, blank=True)
+    # {stance, disclosure} or None: a card with no risk.
+    risk = models.JSONField(null=True, blank=True, default=None)
+    # {register, fluency, examples}
+    voice = models.JSONField(default=default_voice, blank=True)
     goals = models.TextField(blank=True)
     opening_statement = models.TextField(blank=True)
     difficulty = models.CharField(

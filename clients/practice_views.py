@@ -1,7 +1,7 @@
 """The student's side of clients: the gallery of published clients and a client's preview.
 
 Only card fields meant for students reach these templates (STUDENT_FIELDS): never
-hidden_information, risk_notes, core_beliefs or teacher_notes.
+disclosures, risk, core_beliefs or teacher_notes.
 """
 
 import uuid

@@ -17,7 +17,7 @@ from clients.cards import (
     card_from_client,
     cards_from_file,
 )
-from clients.forms import ClientForm, ClientListForm
+from clients.forms import ADD_DISCLOSURE, ClientForm, ClientListForm
 from clients.models import ClientProfile
 from clients.selectors import SORTS, teacher_client_counts, teacher_client_or_404
 from clients.services import (
@@ -60,8 +60,8 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
 
 @teacher_required
 def client_new(request: HttpRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = _client_form(request)
+    if request.method == "POST" and form.is_bound and form.is_valid():
         client = client_create(owner=request.user, card=form.card)
         messages.success(request, f"{client.name} was saved as a draft. Preview it, then publish.")
         return redirect("conversations:preview", client_id=client.id)
@@ -71,13 +71,19 @@ def client_new(request: HttpRequest) -> HttpResponse:
 @teacher_required
 def client_edit(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     client = teacher_client_or_404(teacher=request.user, client_id=client_id)
-    initial = ClientForm.initial_from_card(card_from_client(client))
-    form = ClientForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = _client_form(request, initial=ClientForm.initial_from_card(card_from_client(client)))
+    if request.method == "POST" and form.is_bound and form.is_valid():
         client_update(client=client, card=form.card)
         messages.success(request, f"{client.name} was saved.")
         return redirect("clients:teacher_home")
     return render(request, "clients/client_form.html", {"form": form, "client": client})
+
+
+def _client_form(request: HttpRequest, *, initial: dict | None = None) -> ClientForm:
+    """The form bound to what was posted; "Add a disclosure" gives it back unchecked, a row more."""
+    if request.method == "POST" and ADD_DISCLOSURE in request.POST:
+        return ClientForm.with_another_disclosure(request.POST)
+    return ClientForm(request.POST or None, initial=initial)
 
 
 @require_POST

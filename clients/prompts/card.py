@@ -26,6 +26,9 @@ FLUENCIES = ("fluent", "halting")
 STANCES = ("denies", "deflects", "does not volunteer", "admits passive thoughts")
 MAX_EXAMPLES = 8
 MAX_KEYWORDS = 6
+# A keyword is short (clients.cards: at most 200 characters): a whole sentence used as the keyword
+# is cut there, which only makes the check stricter (the start of it may not appear either).
+MAX_KEYWORD_CHARS = 200
 
 # A v1 card names one of Patient-Ψ's six styles; each speaks in a register of its own.
 _REGISTER_OF_STYLE = {
@@ -69,7 +72,11 @@ _COMMON = frozenset(
 
 
 def is_v2(card: Card) -> bool:
-    return card.get("format") == CARD_V2
+    """A v2 card, or a v2 card's fields without "format" (clients.cards.card_validate's output,
+    a ClientProfile's fields): mapping those as v1 would drop their disclosures."""
+    if "format" in card:
+        return card["format"] == CARD_V2
+    return any(name in card for name in ("disclosures", "risk", "voice"))
 
 
 def as_v2(card: Card) -> dict[str, Any]:
@@ -126,6 +133,19 @@ def all_disclosures(card: Card) -> list[dict[str, Any]]:
     return found
 
 
+def keyword_seen_in(card: Card, keyword: str) -> str | None:
+    """The field that shows the model this keyword from turn 1 ("voice.examples" for a voice
+    line), or None. A secret's keyword found there could never be kept from the model."""
+    word = keyword.strip().lower()
+    if not word:
+        return None
+    v2 = as_v2(card)
+    shown = {field: str(v2.get(field) or "") for field in _VISIBLE_FIELDS}
+    shown["core_beliefs"] = " ".join(str(belief) for belief in v2.get("core_beliefs") or [])
+    shown["voice.examples"] = " ".join((v2.get("voice") or {}).get("examples") or [])
+    return next((field for field, text in shown.items() if word in text.lower()), None)
+
+
 def _visible_words(card: Card) -> set[str]:
     text = " ".join(str(card.get(field) or "") for field in _VISIBLE_FIELDS)
     text += " " + " ".join(str(belief) for belief in card.get("core_beliefs") or [])
@@ -147,7 +167,7 @@ def _keywords(text: str, visible: set[str]) -> list[str]:
     # The longest words are the most specific ("harassing" tells more than "baby").
     chosen.sort(key=len, reverse=True)
     if not chosen:  # every word is common or visible: the sentence itself is the keyword
-        return [text.strip().rstrip(".!?;")]
+        return [text.strip().rstrip(".!?;")[:MAX_KEYWORD_CHARS].strip()]
     return chosen[:MAX_KEYWORDS]
 
 

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -71,3 +73,40 @@ def test_a_client_with_sessions_cannot_be_deleted_here(admin_client, clients_wit
     assert response.status_code == 200
     assert b"Cannot delete client profile" in response.content
     assert ClientProfile.objects.filter(pk=client.pk).exists()
+
+
+def _change_form_data(client: ClientProfile, **changes) -> dict:
+    data = {
+        "owner": client.owner_id,
+        "name": client.name,
+        "presenting_problem": client.presenting_problem,
+        "communication_style": client.communication_style,
+        "resistance_level": client.resistance_level,
+        "difficulty": client.difficulty,
+        "core_beliefs": "[]",
+        "learning_objectives": "[]",
+        "content_warnings": "[]",
+        "disclosures": json.dumps(client.disclosures),
+        "risk": json.dumps(client.risk),
+        "voice": json.dumps(client.voice),
+    }
+    return data | changes
+
+
+def test_staff_editing_the_json_fields_are_held_to_the_cards_rules(admin_client, teacher):
+    robin = make_client(teacher, name="Robin")
+    url = f"{CHANGELIST}{robin.pk}/change/"
+    bad = [{"text": "He was fired.", "level": 4, "keywords": []}]
+    response = admin_client.post(url, _change_form_data(robin, disclosures=json.dumps(bad)))
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.errors["disclosures"]
+    assert "disclosures.0.level: " in message
+    assert "disclosures.0.keywords: " in message
+    robin.refresh_from_db()
+    assert robin.disclosures != bad
+
+    good = [{"text": "He was fired.", "level": 3, "keywords": ["fired"]}]
+    response = admin_client.post(url, _change_form_data(robin, disclosures=json.dumps(good)))
+    assert response.status_code == 302
+    robin.refresh_from_db()
+    assert robin.disclosures == good

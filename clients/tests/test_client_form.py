@@ -2,8 +2,9 @@
 
 import pytest
 
-from clients.cards import LONG, SHORT, CardError, card_validate
+from clients.cards import CARD_FIELDS, CARD_FORMAT, LONG, SHORT, CardError, card_validate
 from clients.forms import GROUPS, LIST_FIELDS, ClientForm
+from clients.tests.form_data import management_form
 
 VALID = {
     "name": "Robin Hale",
@@ -11,6 +12,7 @@ VALID = {
     "communication_style": "reserved",
     "resistance_level": "4",
     "difficulty": "intermediate",
+    **management_form(total=1),
 }
 LONG_FIELDS = [
     "cultural_background",
@@ -19,8 +21,6 @@ LONG_FIELDS = [
     "personality",
     "emotional_state",
     "coping_strategies",
-    "hidden_information",
-    "risk_notes",
     "goals",
     "opening_statement",
     "teacher_notes",
@@ -33,11 +33,14 @@ def _errors(**changes) -> dict[str, list[str]]:
     return form.errors
 
 
-def test_every_card_field_is_in_exactly_one_group():
+def test_every_form_field_is_in_exactly_one_group_and_gives_every_card_field():
     grouped = [name for group in GROUPS for name in group.fields]
     assert sorted(grouped) == sorted(ClientForm.base_fields)
     assert len(grouped) == len(set(grouped))
-    assert {name for name in grouped} == set(card_validate(VALID | {"resistance_level": 4}))
+    assert [group.legend for group in GROUPS if group.disclosures] == ["What they hold back"]
+    form = ClientForm(data=VALID)
+    assert form.is_valid(), form.errors
+    assert set(form.card) == set(CARD_FIELDS)
 
 
 def test_a_minimal_form_gives_a_card_that_imports():
@@ -45,7 +48,10 @@ def test_a_minimal_form_gives_a_card_that_imports():
     assert form.is_valid(), form.errors
     assert form.card["resistance_level"] == 4
     assert form.card["age"] is None
-    assert card_validate(form.card) == form.card
+    assert form.card["disclosures"] == []
+    assert form.card["risk"] is None
+    assert form.card["voice"] == {"register": "plain", "fluency": "fluent", "examples": []}
+    assert card_validate({"format": CARD_FORMAT} | form.card) == form.card
 
 
 def test_list_fields_are_one_per_line_and_blank_lines_are_dropped():
@@ -131,7 +137,7 @@ def test_it_limits_each_line_to_200_characters_naming_the_line(field):
     assert errors == [f"{label}, line 2 must be at most 200 characters."]
 
 
-@pytest.mark.parametrize("field", ["name", "hidden_information", "core_beliefs"])
+@pytest.mark.parametrize("field", ["name", "opening_statement", "core_beliefs", "voice_examples"])
 def test_it_refuses_nul_characters(field):
     assert field in _errors(**{field: "bad\x00text"})
 
@@ -169,6 +175,7 @@ def test_what_the_form_refuses_an_import_refuses_too(changes):
         card_validate(card)
 
 
-def test_help_text_asks_for_hidden_items_least_to_most_sensitive():
-    help_text = ClientForm.base_fields["hidden_information"].help_text
-    assert "least to most sensitive" in help_text
+def test_help_text_says_what_each_trust_level_means():
+    help_text = ClientForm.base_fields["risk_level"].help_text
+    assert "1: early" in help_text
+    assert "3: only after real skill" in help_text

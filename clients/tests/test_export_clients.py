@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from clients.cards import card_validate
 from clients.models import ClientProfile
 from conftest import make_client, make_user
 
@@ -19,6 +20,11 @@ def _card_paths() -> list[Path]:
     return sorted(folder.glob("*.json"))
 
 
+def _as_v2(path: Path) -> dict:
+    """The card as export writes it: v2 (a v1 card mapped as clients.prompts.card.as_v2 says)."""
+    return {"format": "client-card/v2"} | card_validate(json.loads(path.read_text("utf-8")))
+
+
 def _export(*args: str) -> list[dict]:
     out = StringIO()
     call_command("export_clients", *args, stdout=out)
@@ -29,7 +35,7 @@ def _export(*args: str) -> list[dict]:
 def test_a_card_survives_import_and_export_unchanged(path, teacher):
     call_command("import_clients", str(path), "--owner", "tea", stdout=StringIO())
     [exported] = _export()
-    assert exported == json.loads(path.read_text(encoding="utf-8"))
+    assert exported == _as_v2(path)  # v1 in, v2 out (issue 13): same card, the new format
 
 
 def test_all_cards_round_trip_in_one_list(teacher, tmp_path):
@@ -39,7 +45,7 @@ def test_all_cards_round_trip_in_one_list(teacher, tmp_path):
     err = StringIO()
     call_command("export_clients", "--output", str(output), stderr=err)
     exported = json.loads(output.read_text(encoding="utf-8"))
-    originals = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    originals = [_as_v2(path) for path in paths]
     assert exported == sorted(originals, key=lambda card: card["name"])
     assert f"Exported {len(paths)} client(s)" in err.getvalue()
     call_command(
@@ -81,5 +87,5 @@ def test_an_unwritable_output_is_an_error(teacher, tmp_path):
 def test_the_export_has_no_database_only_fields(teacher):
     make_client(teacher)
     [card] = _export()
-    assert card["format"] == "client-card/v1"
+    assert card["format"] == "client-card/v2"
     assert not {"id", "owner", "is_published", "created_at", "updated_at"} & set(card)

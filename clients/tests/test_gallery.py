@@ -19,7 +19,8 @@ def test_the_gallery_never_shows_teacher_only_fields(client, student, client_pro
     client.force_login(student)
     response = client.get(GALLERY)
     assert client_profile.teacher_notes.encode() not in response.content
-    assert client_profile.hidden_information.encode() not in response.content
+    [disclosure] = client_profile.disclosures
+    assert disclosure["text"].encode() not in response.content
 
 
 def test_a_teacher_may_not_open_the_gallery(client, teacher):

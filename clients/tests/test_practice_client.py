@@ -7,8 +7,11 @@ from sessions_app.models import PracticeSession
 from sessions_app.services import session_start
 
 SECRETS = {
-    "hidden_information": "SECRET-HIDDEN-INFO",
-    "risk_notes": "SECRET-RISK-NOTE",
+    "disclosures": [{"text": "SECRET-HIDDEN-INFO", "level": 1, "keywords": ["SECRET-KEYWORD"]}],
+    "risk": {
+        "stance": "deflects",
+        "disclosure": {"text": "SECRET-RISK-NOTE", "level": 3, "keywords": ["SECRET-RISK-WORD"]},
+    },
     "teacher_notes": "SECRET-TEACHER-NOTE",
     "core_beliefs": ["SECRET-CORE-BELIEF"],
 }
@@ -32,7 +35,13 @@ def full_client(teacher):
 
 
 def _assert_no_secrets(text: str) -> None:
-    for secret in ("SECRET-HIDDEN-INFO", "SECRET-RISK-NOTE", "SECRET-TEACHER-NOTE", "SECRET-CORE"):
+    for secret in (
+        "SECRET-HIDDEN-INFO",
+        "SECRET-KEYWORD",
+        "SECRET-RISK",
+        "SECRET-TEACHER-NOTE",
+        "SECRET-CORE",
+    ):
         assert secret not in text
 
 

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clients.cards import card_from_client
 from clients.models import ClientProfile
+from clients.tests.form_data import form_data, management_form
 from conftest import make_client
 from sessions_app.services import session_start
 
@@ -17,6 +18,13 @@ FORM = {
     "difficulty": "beginner",
     "core_beliefs": "I am a burden\nI must cope alone",
     "teacher_notes": "Watch for advice-giving.",
+    "voice_register": "terse",
+    "voice_fluency": "halting",
+    "voice_examples": "Dunno.\nIt's fine, I guess.",
+    "disclosures-0-text": "He has not slept in his own bed since the move.",
+    "disclosures-0-level": "2",
+    "disclosures-0-keywords": "own bed, sofa",
+    **management_form(total=2),
 }
 
 
@@ -30,6 +38,19 @@ def test_a_teacher_creates_a_draft_client_from_the_form(client, teacher):
     assert robin.is_published is False
     assert robin.core_beliefs == ["I am a burden", "I must cope alone"]
     assert robin.resistance_level == 4
+    assert robin.disclosures == [
+        {
+            "text": "He has not slept in his own bed since the move.",
+            "level": 2,
+            "keywords": ["own bed", "sofa"],
+        }
+    ]
+    assert robin.risk is None
+    assert robin.voice == {
+        "register": "terse",
+        "fluency": "halting",
+        "examples": ["Dunno.", "It's fine, I guess."],
+    }
 
 
 def test_the_form_shows_errors_naming_the_field_and_saves_nothing(client, teacher):
@@ -48,12 +69,14 @@ def test_the_form_groups_every_field_with_help_text(client, teacher):
         "Identity",
         "Clinical picture",
         "How they talk",
-        "What they hide",
-        "Safety and content warnings",
+        "What they hold back",
+        "Risk",
+        "Content warnings and time",
         "Teaching notes",
     ):
         assert f"<legend>{legend}</legend>" in page
-    assert "least to most sensitive" in page
+    assert "Add a disclosure" in page
+    assert "none of them may reach the model before that level" in page
 
 
 def test_editing_changes_the_client_but_not_past_sessions(client, teacher, student):
@@ -62,15 +85,14 @@ def test_editing_changes_the_client_but_not_past_sessions(client, teacher, stude
     client.force_login(teacher)
     page = client.get(f"/teach/clients/{robin.id}/edit/")
     assert b'value="Robin"' in page.content
-    data = {k: v for k, v in card_from_client(robin).items() if v is not None and k != "format"}
-    data |= {"name": "Robin Renamed", "core_beliefs": "", "learning_objectives": ""}
-    data["content_warnings"] = ""
+    data = form_data(card_from_client(robin)) | {"name": "Robin Renamed"}
     response = client.post(f"/teach/clients/{robin.id}/edit/", data)
     assert response.status_code == 302
     robin.refresh_from_db()
     past.refresh_from_db()
     assert robin.name == "Robin Renamed"
     assert past.client_snapshot["name"] == "Robin"
+    assert robin.disclosures == past.client_snapshot["disclosures"]  # kept through the form
 
 
 def test_another_teacher_cannot_edit_the_client(client, teacher, other_teacher):
@@ -117,7 +139,7 @@ def test_exporting_one_card_gives_a_card_that_imports(client, teacher, other_tea
     response = client.get(f"/teach/clients/{robin.id}/export/")
     assert response["Content-Disposition"] == 'attachment; filename="robin-hale-card.json"'
     card = json.loads(response.content)
-    assert card["format"] == "client-card/v1"
+    assert card["format"] == "client-card/v2"
     client.force_login(other_teacher)
     upload = SimpleUploadedFile("robin.json", response.content, "application/json")
     assert client.post("/teach/clients/import/", {"cards": upload}).status_code == 302

@@ -82,8 +82,17 @@ def test_export_holds_everything_about_one_user(student, teacher, client_profile
 
 
 PRIVATE = {
-    "hidden_information": "HIDDEN-LOST-HER-JOB",
-    "risk_notes": "RISK-PASSIVE-IDEATION",
+    "disclosures": [
+        {"text": "HIDDEN-LOST-HER-JOB", "level": 1, "keywords": ["HIDDEN-KEYWORD-JOB"]}
+    ],
+    "risk": {
+        "stance": "deflects",
+        "disclosure": {
+            "text": "RISK-PASSIVE-IDEATION",
+            "level": 3,
+            "keywords": ["RISK-KEYWORD-IDEATION"],
+        },
+    },
     "teacher_notes": "TEACHER-ONLY-NOTE",
     "core_beliefs": ["CORE-I-AM-A-FAILURE"],
 }
@@ -111,7 +120,10 @@ def test_a_persons_export_holds_none_of_the_teachers_private_material(student, t
     text = _export_text("export", "stu")
     for secret in [
         "HIDDEN-LOST-HER-JOB",
+        "HIDDEN-KEYWORD-JOB",
         "RISK-PASSIVE-IDEATION",
+        "RISK-KEYWORD-IDEATION",
+        "deflects",
         "TEACHER-ONLY-NOTE",
         "CORE-I-AM-A-FAILURE",
         "UNRELEASED-NOTE",
@@ -142,7 +154,8 @@ def test_the_staff_full_export_is_named_as_such_and_holds_everything(student, te
     assert data["format"] == "rapport-staff-full-export/v1"
     assert "staff only" in data["warning"]
     [session] = data["sessions"]
-    assert session["client_snapshot"]["hidden_information"] == "HIDDEN-LOST-HER-JOB"
+    assert session["client_snapshot"]["disclosures"][0]["text"] == "HIDDEN-LOST-HER-JOB"
+    assert session["client_snapshot"]["risk"]["disclosure"]["text"] == "RISK-PASSIVE-IDEATION"
     assert session["client_state"]["trust"] == 5
     assert session["review"]["overall_note"] == "UNRELEASED-NOTE"
 

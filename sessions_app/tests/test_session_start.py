@@ -26,6 +26,9 @@ def test_it_snapshots_the_card(student, client_profile):
     session.refresh_from_db()
     assert session.client_snapshot == card_from_client(client_profile)
     assert session.client_snapshot["name"] == "Test Client"
+    assert session.client_snapshot["format"] == "client-card/v2"
+    assert session.client_snapshot["disclosures"] == client_profile.disclosures
+    assert "hidden_information" not in session.client_snapshot
 
 
 def test_editing_the_client_later_leaves_the_snapshot_alone(student, client_profile):

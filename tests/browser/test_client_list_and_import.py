@@ -151,6 +151,63 @@ def test_after_a_failed_save_focus_is_on_a_summary_of_every_error(
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_teacher_writes_disclosures_a_risk_and_a_voice_without_losing_a_word(
+    viewport: str,
+    new_page: Callable[..., Page],
+    login: Callable[..., None],
+    app_server: LiveServer,
+) -> None:
+    page = new_page()
+    page.set_viewport_size(VIEWPORTS[viewport])
+    login(page, _new_teacher(app_server))
+    page.goto(app_server.url + "/teach/clients/new/")
+    rows = page.locator(".disclosure-row")
+    expect(rows).to_have_count(1)
+    rows.nth(0).get_by_label("What they hold back").fill("She is failing organic chemistry.")
+    rows.nth(0).get_by_label("Keywords", exact=True).fill("failing, organic chemistry")
+
+    # "Add a disclosure" brings the form back a row longer, with nothing lost and nothing checked.
+    page.get_by_role("button", name="Add a disclosure").click()
+    expect(rows).to_have_count(2)
+    expect(page.locator("#form-errors")).to_have_count(0)
+    expect(rows.nth(0).get_by_label("What they hold back")).to_have_value(
+        "She is failing organic chemistry."
+    )
+    rows.nth(1).get_by_label("What they hold back").fill("She has not told her parents.")
+    rows.nth(1).get_by_label("Trust level needed").select_option("2")
+    page.get_by_label("If asked directly about harm").select_option("deflects")
+    page.get_by_label("The risk they hold back").fill("Passive thoughts of not waking up.")
+    page.get_by_label("Risk keywords").fill("waking up")
+    page.get_by_label("Voice", exact=True).select_option("rambling")
+    page.get_by_label("Example lines").fill("Sorry, I'm rambling.\nIt's fine, honestly.")
+    _shoot(page, viewport, "clients-form-disclosures")
+
+    # A save with problems names each in a sentence and keeps every word typed.
+    page.get_by_role("button", name="Save client").click()
+    summary = page.locator("#form-errors")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Name is required.")
+    expect(summary).to_contain_text(
+        "Disclosure 2, keywords: give at least one word that gives it away."
+    )
+    expect(rows.nth(1).get_by_label("What they hold back")).to_have_value(
+        "She has not told her parents."
+    )
+    expect(page.get_by_label("The risk they hold back")).to_have_value(
+        "Passive thoughts of not waking up."
+    )
+    assert_accessible(page)
+    _shoot(page, viewport, "clients-form-disclosure-errors")
+
+    page.get_by_label("Name", exact=True).fill("Maya Ortiz")
+    page.get_by_label("Presenting problem").fill("Panic before exams.")
+    rows.nth(1).get_by_label("Keywords", exact=True).fill("told her parents")
+    page.get_by_role("button", name="Save client").click()
+    expect(page.get_by_role("status")).to_contain_text("Maya Ortiz was saved as a draft")
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_newcomer_reads_in_demo_mode_that_messages_stay_on_the_server(
     viewport: str, new_page: Callable[..., Page], app_server: LiveServer
 ) -> None:

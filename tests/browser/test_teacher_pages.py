@@ -56,9 +56,8 @@ def _create_client(page: Page, app_server: LiveServer, name: str) -> None:
     page.get_by_label("Communication style").select_option("reserved")
     page.get_by_label("Resistance level").select_option("4")
     page.get_by_label("Opening statement").fill("My manager said I should talk to someone.")
-    page.get_by_label("Hidden information").fill(
-        "She has started drinking to get to sleep. She has thought about quitting nursing."
-    )
+    page.get_by_label("What they hold back").fill("She has started drinking to get to sleep.")
+    page.get_by_label("Keywords", exact=True).fill("drinking")
     page.get_by_label("Content warnings").fill("death of a patient\nalcohol use")
     page.get_by_label("Learning objectives").fill("Reflecting feelings\nExploring coping")
     page.get_by_label("Teacher notes").fill("Watch for premature reassurance.")

@@ -8,7 +8,7 @@ from clients.models import ClientProfile
 
 
 class Command(BaseCommand):
-    help = "Print client cards as a JSON list (client-card/v1), optionally one teacher's only."
+    help = "Print client cards as a JSON list (client-card/v2), optionally one teacher's only."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--owner", help="Username of the teacher whose clients to export")

@@ -22,7 +22,9 @@ def read_cards(paths: list[str]) -> list[dict]:
 
 
 class Command(BaseCommand):
-    help = "Import client cards (client-card/v1 JSON files) for a teacher. All files or nothing."
+    help = (
+        "Import client cards (client-card/v1 or v2 JSON files) for a teacher. All files or nothing."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("files", nargs="+")
