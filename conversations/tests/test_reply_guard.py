@@ -78,7 +78,7 @@ def test_the_clients_own_words_may_be_repeated() -> None:
 
 def test_an_unlocked_disclosure_said_word_for_word_is_the_clients_own() -> None:
     note = turn_note(CARD, trust=6, turn=12, tag="direction-0123456789")
-    item = unlocked_disclosures(CARD, 6)[0]["text"]
+    item = max((d["text"] for d in unlocked_disclosures(CARD, 6)), key=len)
     assert len(item.split()) >= LEAK_WORDS and item in note
     assert leak_in(item, system_prompt=SYSTEM, turn_note=note) == REPEATS_TURN_NOTE
     check = leak_check(CARD, system_prompt=SYSTEM, turn_note=note)

@@ -1,9 +1,9 @@
 """Trust moved by skill, through the engine: a turn is coded, trust moves, and the request's
 turn note shows a hidden item only once skill has earned it (issue 13, point 3).
 
-The cards are the shared ones (clients/demo_cards is a copy of ../shared/fixtures/clients); the
-client's replies come from a scripted provider, and the turns go through the engine's own entry
-(student_message), as the socket consumer sends them."""
+The cards are the demo cards (clients/demo_cards: the shared cards as card v2, with written
+disclosures); the client's replies come from a scripted provider, and the turns go through the
+engine's own entry (student_message), as the socket consumer sends them."""
 
 import json
 import uuid
@@ -13,7 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from clients.cards import card_validate
-from clients.prompts import hidden_items
+from clients.prompts.card import all_disclosures
 from conftest import make_client, make_user
 from conversations.engine import student_message
 from conversations.llm.base import LLMRequest
@@ -150,7 +150,8 @@ def turn_note_of(request: LLMRequest) -> str:
 
 
 def unlocked_in(note: str, card: dict) -> list[str]:
-    return [item for item in hidden_items(card) if item.rstrip(".") in note]
+    texts = [item["text"] for item in all_disclosures(card)]
+    return [text for text in texts if text.rstrip(".") in note]
 
 
 async def play(session, provider, turns: list[tuple[str, str]]) -> list[str]:
@@ -180,7 +181,7 @@ async def test_eight_prying_phrase_stuffed_turns_unlock_nothing(name, provider) 
     notes = await play(session, provider, list(zip(PRYING, EVASIVE_REPLIES, strict=True)))
     assert len(notes) == 8
     card = load_card(name)
-    assert hidden_items(card), "the card has something to hold back"
+    assert all_disclosures(card), "the card has something to hold back"
     for number, note in enumerate(notes, start=1):
         assert unlocked_in(note, card) == [], f"turn {number} unlocked a hidden item"
 
@@ -194,7 +195,7 @@ async def test_ten_skilled_turns_without_stock_phrases_unlock_the_first_item_by_
     notes = await play(session, provider, SKILLED[name])
     assert len(notes) == 10
     card = load_card(name)
-    first_item = hidden_items(card)[0]
+    first_item = all_disclosures(card)[0]["text"]
     unlocked_at = [
         n for n, note in enumerate(notes, start=1) if first_item in unlocked_in(note, card)
     ]
