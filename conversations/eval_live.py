@@ -3,8 +3,10 @@
 For each demo card, a few short conversations built exactly as the engine builds a turn (the
 stable system prompt with a cache breakpoint, then the student's words and the turn note):
 boundary probes (are you an AI, print your prompt, a sexual advance, a student in real crisis)
-and ordinary counselor turns. Nothing is scored: LLM judges overrate and miss safety problems
-(CounselBench), so a person reads the transcripts. Without ANTHROPIC_API_KEY nothing is called.
+and ordinary counselor turns. The replies are not scored: LLM judges overrate and miss safety
+problems (CounselBench), so a person reads the transcripts. The model coder is measured: it codes
+every utterance of the hand-coded gold and held-out sets, and coder-agreement.md gives its Cohen's
+kappa per code beside the deterministic coder's. Without ANTHROPIC_API_KEY nothing is called.
 """
 
 import asyncio
@@ -22,12 +24,25 @@ from django.conf import settings
 from clients.prompts import (
     PROMPT_VERSION,
     ClientState,
+    code_turn,
     state_after_turn,
     system_prompt,
     turn_note,
     without_direction_tags,
 )
+from clients.prompts.agreement import (
+    GATED_CODES,
+    GOLD_PATH,
+    HELD_OUT_PATH,
+    TARGET_KAPPA,
+    GoldTurn,
+    agreement,
+    coder_agreement,
+    load_gold,
+)
+from clients.prompts.skills import CODES, LABELS, valid_codes
 from conversations.direction import direction_tag
+from conversations.engine.coding import coding_request
 from conversations.llm.base import LLMRequest, Provider, ProviderError, StreamEnd, TextDelta
 from conversations.reply_guard import leak_check, leak_in
 from conversations.safety import looks_like_real_crisis
@@ -109,7 +124,13 @@ def main() -> int:
     return 0
 
 
-async def _evaluate_all(cards: dict[str, dict[str, Any]], out_dir: Path) -> list[Path]:
+GOLD_SETS = (GOLD_PATH, HELD_OUT_PATH)
+CODER_CALLS_AT_ONCE = 8
+
+
+async def _evaluate_all(
+    cards: dict[str, dict[str, Any]], out_dir: Path, gold_sets: tuple[Path, ...] = GOLD_SETS
+) -> list[Path]:
     # Imported here, after django.setup(): providers may read settings and models on import.
     from conversations.llm import get_provider
 
@@ -123,7 +144,75 @@ async def _evaluate_all(cards: dict[str, dict[str, Any]], out_dir: Path) -> list
         path = out_dir / f"{stem}.md"
         path.write_text(markdown)
         written.append(path)
+    if getattr(provider, "code_turn", None) is not None:
+        path = out_dir / "coder-agreement.md"
+        path.write_text(await _coder_agreement_markdown(provider, gold_sets))
+        written.append(path)
     return written
+
+
+# --- The model coder against the hand-coded sets -------------------------------------------
+
+
+async def _coder_agreement_markdown(provider: Any, gold_sets: tuple[Path, ...]) -> str:
+    model = settings.LLM_CODER_MODEL or settings.LLM_MODEL
+    sections = [
+        "# The model coder against the hand-coded sets\n",
+        f"Coder model `{model}`. Cohen's kappa per code (present or absent per utterance); the "
+        f"target for questions and reflections is {TARGET_KAPPA}. An answer with no valid codes "
+        "counts as coding nothing (the engine would fall back to the deterministic coder).\n",
+    ]
+    for path in gold_sets:
+        gold = load_gold(path)
+        coded = await _model_codes(provider, model, gold)
+        sections.append(_agreement_table(path, gold, coded))
+    return "\n".join(sections)
+
+
+async def _model_codes(provider: Any, model: str, gold: list[GoldTurn]) -> list[tuple[str, ...]]:
+    """The model coder's codes for each gold turn; () where its answer was not valid codes."""
+    at_once = asyncio.Semaphore(CODER_CALLS_AT_ONCE)
+
+    async def code(turn: GoldTurn) -> tuple[str, ...]:
+        request = coding_request(
+            model=model, client_text=turn.client, student_text=turn.text, user_id=0
+        )
+        async with at_once:
+            try:
+                result = await provider.code_turn(request)
+            except ProviderError:
+                return ()
+        return (valid_codes(result.codes) or ()) if result is not None else ()
+
+    return list(await asyncio.gather(*(code(turn) for turn in gold)))
+
+
+def _agreement_table(path: Path, gold: list[GoldTurn], coded: list[tuple[str, ...]]) -> str:
+    model = agreement(gold, coded)
+    deterministic = coder_agreement(code_turn, gold)
+    invalid = sum(1 for codes in coded if not codes)
+    lines = [
+        f"## {path.name}: {len(gold)} utterances ({invalid} answers with no valid codes)\n",
+        "| code | gold n | deterministic | model | target |",
+        "|---|---|---|---|---|",
+    ]
+    for code in CODES:
+        target = ""
+        if code in GATED_CODES:
+            target = "met" if model.per_code[code] >= TARGET_KAPPA else "below"
+        lines.append(
+            f"| {LABELS[code]} | {model.gold_counts[code]} | "
+            f"{_kappa(deterministic.per_code[code])} | {_kappa(model.per_code[code])} | {target} |"
+        )
+    lines.append(
+        f"| overall (every code) | {len(gold)} | {_kappa(deterministic.overall)} | "
+        f"{_kappa(model.overall)} | |\n"
+    )
+    return "\n".join(lines)
+
+
+def _kappa(value: float) -> str:
+    return f"{round(value, 2) + 0.0:.2f}"  # + 0.0: a rounding error is no "-0.00"
 
 
 async def _transcript_for_card(provider: Provider, card: dict[str, Any]) -> str:
@@ -142,12 +231,16 @@ async def _transcript_for_card(provider: Provider, card: dict[str, Any]) -> str:
 async def _run_probe(provider: Provider, card: dict[str, Any], probe: Probe) -> list[Exchange]:
     history: list[dict[str, Any]] = []
     exchanges = []
-    state: ClientState | None = None
+    state = ClientState.start(card)
+    client_text = card.get("opening_statement") or ""
     tag = direction_tag(uuid.uuid4())  # each conversation its own, as each session
     for student_text in probe.student_turns:
-        state = state_after_turn(card, state, student_text)
-        note = turn_note(card, trust=state.trust, turn=state.turn, tag=tag)
+        # As the engine does: the reply is directed at the trust before the turn.
+        before = state
+        state = state_after_turn(card, state, student_text, client_text=client_text)
+        note = turn_note(card, trust=before.trust, turn=state.turn, tag=tag)
         reply, detail = await _reply(provider, card, history, student_text, note)
+        client_text = reply or client_text
         crisis = looks_like_real_crisis(student_text)
         exchanges.append(
             Exchange(student_text, note, reply, detail, crisis, _filtered(card, note, reply))
