@@ -63,6 +63,16 @@ class DatabaseHandler(logging.Handler):
             return False
         return super().filter(record)
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Filter and emit without the handler's lock: emit may write to the database, and a
+        lock held meanwhile would block every thread that logs, the event loop's included.
+        emit needs no lock: its queue is thread-safe and each thread writes on its own
+        connection."""
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
             fields = event_fields(record)

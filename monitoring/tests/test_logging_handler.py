@@ -1,5 +1,6 @@
 import asyncio
 import logging
+import threading
 
 import pytest
 from django.db import transaction
@@ -193,3 +194,31 @@ def test_a_thread_with_no_connection_open_queues_rather_than_opening_one(monkeyp
     monkeypatch.undo()
     handler.flush()
     assert ErrorEvent.objects.get().message == "no connection here"
+
+
+def test_a_slow_write_never_holds_up_another_thread_that_logs(monkeypatch):
+    handler = DatabaseHandler()
+    writing, release = threading.Event(), threading.Event()
+
+    def store(fields):
+        if fields["message"] == "slow":  # as a write waiting on a busy database
+            writing.set()
+            release.wait(5)
+
+    monkeypatch.setattr("monitoring.logging.store_event", store)
+    monkeypatch.setattr("monitoring.logging._safe_to_write_here", lambda: True)
+    logger = logging.getLogger("monitoring.tests.slow")
+    logger.addHandler(handler)
+    first = threading.Thread(target=logger.error, args=("slow",))
+    second = threading.Thread(target=logger.error, args=("quick",))
+    try:
+        first.start()
+        assert writing.wait(5)
+        second.start()
+        second.join(2)
+        assert not second.is_alive(), "the second thread waited for the first one's write"
+    finally:
+        release.set()
+        first.join()
+        second.join()
+        logger.removeHandler(handler)
