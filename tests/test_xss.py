@@ -111,6 +111,24 @@ def fill_text_fields(model: type[models.Model], prefix: str, **fixed: Any) -> di
 # --- The world, full of payloads ----------------------------------------------------------------
 
 
+def _card_v2_parts(prefix: str) -> dict[str, Any]:
+    """Card v2's structured fields, a payload in every text they hold (a disclosure open from
+    the first turn, so its text reaches the turn note and the demo's replies too)."""
+
+    def disclosure(label: str, level: int) -> dict[str, Any]:
+        return {"text": payload_text(label), "level": level, "keywords": [payload_text(label, 200)]}
+
+    return {
+        "disclosures": [disclosure(f"{prefix}.disclosure", 1)],
+        "risk": {"stance": "deflects", "disclosure": disclosure(f"{prefix}.risk", 3)},
+        "voice": {
+            "register": "plain",
+            "fluency": "halting",
+            "examples": [payload_text(f"{prefix}.voice[0]"), payload_text(f"{prefix}.voice[1]")],
+        },
+    }
+
+
 def _person(username: str, role: str = User.Role.STUDENT, **extra: Any) -> User:
     names = {
         "first_name": payload_text(f"{username}.first", 150),
@@ -146,10 +164,14 @@ def world(db) -> World:
         "superuser": _person("xss-root", User.Role.TEACHER, is_staff=True, is_superuser=True),
     }
     client = ClientProfile.objects.create(
-        **fill_text_fields(ClientProfile, "card", owner=teacher, is_published=True)
+        **fill_text_fields(
+            ClientProfile, "card", owner=teacher, is_published=True, **_card_v2_parts("card")
+        )
     )
     draft = ClientProfile.objects.create(
-        **fill_text_fields(ClientProfile, "draft", owner=teacher, is_published=False)
+        **fill_text_fields(
+            ClientProfile, "draft", owner=teacher, is_published=False, **_card_v2_parts("draft")
+        )
     )
     session = session_start(student=student, client=client, prompt_version="xss")
     _converse(session)
@@ -439,7 +461,9 @@ async def test_socket_fragments_escape_history_turns_and_streamed_model_output(
 
     def prepare() -> PracticeSession:
         client = ClientProfile.objects.create(
-            **fill_text_fields(ClientProfile, "card", owner=teacher, is_published=True)
+            **fill_text_fields(
+                ClientProfile, "card", owner=teacher, is_published=True, **_card_v2_parts("card")
+            )
         )
         session = session_start(student=student, client=client, prompt_version="xss")
         _converse(session)
