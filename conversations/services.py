@@ -29,17 +29,29 @@ def message_account(
 
     `message_fields` are set on the message in the same UPDATE (a reply's final text, status).
     """
+    usage = _usage_added(input_tokens, output_tokens, cache_write_tokens, cache_read_tokens)
     tokens = input_tokens + output_tokens + cache_write_tokens + cache_read_tokens
-    usage = {
+    Message.objects.filter(pk=message.pk).update(
+        **usage, **message_fields, token_count=F("token_count") + tokens, cost=F("cost") + cost
+    )
+    _session_usage_add(message.session_id, usage, tokens=tokens, cost=cost)
+
+
+def _usage_added(
+    input_tokens: int, output_tokens: int, cache_write_tokens: int, cache_read_tokens: int
+) -> dict:
+    """The four token columns of a message or session, each with a call's count added."""
+    return {
         "input_tokens": F("input_tokens") + input_tokens,
         "output_tokens": F("output_tokens") + output_tokens,
         "cache_write_tokens": F("cache_write_tokens") + cache_write_tokens,
         "cache_read_tokens": F("cache_read_tokens") + cache_read_tokens,
     }
-    Message.objects.filter(pk=message.pk).update(
-        **usage, **message_fields, token_count=F("token_count") + tokens, cost=F("cost") + cost
-    )
-    PracticeSession.objects.filter(pk=message.session_id).update(
+
+
+def _session_usage_add(session_id, usage: dict, *, tokens: int, cost: Decimal) -> None:
+    """A provider call's tokens and cost, added to its session's totals (one UPDATE)."""
+    PracticeSession.objects.filter(pk=session_id).update(
         **usage, total_tokens=F("total_tokens") + tokens, estimated_cost=F("estimated_cost") + cost
     )
 
@@ -158,13 +170,16 @@ def turn_state_coded(
         coding_cost=F("coding_cost") + cost,
     )
     # Counted in the session's cost and tokens as a reply's are (message_account).
-    PracticeSession.objects.filter(pk=session_id).update(
-        input_tokens=F("input_tokens") + usage.input_tokens,
-        output_tokens=F("output_tokens") + usage.output_tokens,
-        cache_write_tokens=F("cache_write_tokens") + usage.cache_write_tokens,
-        cache_read_tokens=F("cache_read_tokens") + usage.cache_read_tokens,
-        total_tokens=F("total_tokens") + usage.total,
-        estimated_cost=F("estimated_cost") + cost,
+    _session_usage_add(
+        session_id,
+        _usage_added(
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_write_tokens,
+            usage.cache_read_tokens,
+        ),
+        tokens=usage.total,
+        cost=cost,
     )
 
 

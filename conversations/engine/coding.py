@@ -21,6 +21,7 @@ from uuid import UUID
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import transaction
 
 from clients.prompts import (
     ClientState,
@@ -49,8 +50,9 @@ CODER_INVALID = "coder.invalid"
 CODER_FAILED = "coder.failed"
 RAW_CODES_SHOWN = 300  # characters of an invalid answer kept for staff
 
-# Coders running in this process. A coder can outlive its reply's place in the reply registry
-# (the next turn's reply takes it), so tests and shutdown find them here.
+# Coders running in this process: asyncio keeps only a weak reference to a task, and a coder
+# outlives its reply's place in the reply registry (it is left once the reply is stored, so
+# ending the session does not cancel a call already paid for). Tests wait for them here.
 running_coders: set[asyncio.Task] = set()
 
 
@@ -245,10 +247,17 @@ def _store_answer(coding: TurnCoding, result: CodingResult) -> None:
         _warn(coding, CODER_INVALID, "The model coder answered with invalid codes.", {"codes": raw})
         return
     after = state_after_codes(coding.card, coding.state_before, codes)
-    _store_usage(coding, result.usage, cost, codes=codes, trust_after=after.trust)
-    session_client_state_replace(
-        session_id=coding.session_id, turn=coding.turn, client_state=after.to_json()
-    )
+    with transaction.atomic():
+        in_time = session_client_state_replace(
+            session_id=coding.session_id, turn=coding.turn, client_state=after.to_json()
+        )
+        if not in_time:
+            # The student's next turn was taken first and directed by the deterministic codes:
+            # the log keeps those, so it shows the trust the client really had. The call was
+            # still paid for.
+            _store_usage(coding, result.usage, cost)
+            return
+        _store_usage(coding, result.usage, cost, codes=codes, trust_after=after.trust)
 
 
 @database_sync_to_async

@@ -190,9 +190,11 @@ def _finish(
     record (monitoring stores it as an error event)."""
     cost = cost_of(progress.usage, plan.model)
     filtered = progress.leak is not None
+    # What the student keeps: a leak never stays in the transcript, however the reply ended.
+    stored = content if content is not None else _deflection(plan) if filtered else progress.shown
     reply_finish(
         message=plan.reply,
-        content=content if content is not None else progress.shown,
+        content=stored,
         status=status,
         usage=progress.usage,
         cost=cost,
@@ -202,7 +204,7 @@ def _finish(
         filtered_reason=progress.leak or "",
     )
     if status == Message.Status.COMPLETE:
-        log_reply(plan.log, progress.text)
+        log_reply(plan.log, stored)
     limits.limits_record_tokens(user_id=plan.user_id, tokens=progress.usage.total)
     if filtered:
         _log_filtered(plan, progress)
@@ -241,6 +243,9 @@ async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
     try:
         stop_reason = await _stream_with_one_retry(plan, progress, publish)
     except ProviderError as error:
+        if progress.leak is not None:  # nothing after the leak was to be shown: the deflection
+            await _complete(plan, progress, publish, _deflection(plan))  # stands as the reply
+            return
         await _fail(plan, progress, publish, Message.Status.FAILED, error.kind, PROVIDER_FAILED)
         return
     except (asyncio.CancelledError, ReplyStopped):
@@ -248,9 +253,7 @@ async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
         raise
     progress.check_end()
     if progress.leak is not None:
-        await _complete(
-            plan, progress, publish, deflection(_register(plan), seed=str(plan.reply.id))
-        )
+        await _complete(plan, progress, publish, _deflection(plan))
         return
     if stop_reason == "refusal" or not progress.text.strip():
         # An empty or refused reply cannot go back to the model as a turn; keep it as failed.
@@ -261,8 +264,10 @@ async def _run_reply(plan: ReplyPlan, publish: Publish, started: float) -> None:
     await _complete(plan, progress, publish, progress.text)
 
 
-def _register(plan: ReplyPlan) -> str:
-    return plan.leak_check.register if plan.leak_check is not None else "plain"
+def _deflection(plan: ReplyPlan) -> str:
+    """The in-role line a filtered reply is replaced by, in the client's register."""
+    register = plan.leak_check.register if plan.leak_check is not None else "plain"
+    return deflection(register, seed=str(plan.reply.id))
 
 
 async def _complete(
@@ -328,7 +333,15 @@ async def _run_reply_and_coder(plan: ReplyPlan, publish: Publish, started: float
     except BaseException:
         await settle_coding(coder, cancel=True)
         raise
+    # The reply is stored: nothing is left to interrupt, and ending the session now must not
+    # cancel a coding call already paid for (its cost and codes would be lost).
+    _forget(plan.session_id, asyncio.current_task())
     await settle_coding(coder, cancel=False)
+
+
+def _forget(session_id: UUID, task: asyncio.Task | None) -> None:
+    if _running.get(session_id) is task:
+        del _running[session_id]
 
 
 def start_reply(plan: ReplyPlan, publish: Publish, started: float) -> asyncio.Task:
@@ -336,8 +349,7 @@ def start_reply(plan: ReplyPlan, publish: Publish, started: float) -> asyncio.Ta
     _running[plan.session_id] = task
 
     def forget(finished: asyncio.Task) -> None:
-        if _running.get(plan.session_id) is finished:
-            del _running[plan.session_id]
+        _forget(plan.session_id, finished)
         error = None if finished.cancelled() else finished.exception()
         if error is not None and not isinstance(error, ReplyStopped):
             log.error("Reply task failed", exc_info=error)

@@ -36,7 +36,7 @@ from conversations.engine.coding import (
     turn_log_for,
 )
 from conversations.llm.base import LLMRequest
-from conversations.models import Message
+from conversations.models import Message, TurnState
 from conversations.reply_guard import LeakCheck, leak_check
 from conversations.request_builder import api_messages, system_blocks, turns_from_rows
 from conversations.safety import looks_like_real_crisis
@@ -255,7 +255,9 @@ def accept_turn(session_id: UUID, user_id: int, content: str, client_msg_id: UUI
         card = session.client_snapshot
         before = ClientState.from_json(session.client_state, card=card)
         client_text = last_client_text(card, history)
-        codes, after = code_deterministically(card, before, content, client_text=client_text)
+        # Coded as the model reads it: a forged direction's hidden words earn no trust.
+        heard = without_direction_tags(content)
+        codes, after = code_deterministically(card, before, heard, client_text=client_text)
         # What this turn did moves trust for the next reply, not this one: the model coder
         # codes the turn beside its reply, and either coder must direct the client the same way.
         plan = _plan_reply(session, user_id, history, stored, after, trust=before.trust)
@@ -300,10 +302,22 @@ def accept_retry(session_id: UUID, user_id: int) -> ReplyPlan:
             raise TurnRefused("nothing_to_retry", "There is no failed reply to try again.")
         _check_limits(session, user_id)
         state = ClientState.from_json(session.client_state, card=session.client_snapshot)
-        # The state already holds what the failed turn did; the retry is directed by it.
-        plan = _plan_reply(session, user_id, history, [], state, trust=state.trust)
-        # The retried reply answers the last student turn: it finishes that turn's log.
+        # The retried reply answers the last student turn, at the trust its first attempt had:
+        # the trust before that turn, as its log kept it (the state has already moved on).
         student = next((row for row in reversed(turns) if row.role == Message.Role.STUDENT), None)
+        trust = _trust_before(student.id) if student is not None else None
+        trust = state.trust if trust is None else trust
+        plan = _plan_reply(session, user_id, history, [], state, trust=trust)
         if student is None:
             return plan
-        return replace(plan, log=turn_log_for(session.client_snapshot, student.id, state.trust))
+        return replace(plan, log=turn_log_for(session.client_snapshot, student.id, trust))
+
+
+def _trust_before(student_message_id: UUID) -> int | None:
+    """The trust a student turn's reply was directed at; None for a turn logged before the
+    state log existed."""
+    return (
+        TurnState.objects.filter(message_id=student_message_id)
+        .values_list("trust_before", flat=True)
+        .first()
+    )
