@@ -173,7 +173,9 @@ def test_a_v2_card_has_no_v1_only_fields(field):
 )
 def test_a_secrets_keyword_shown_from_turn_1_is_refused(changes, where):
     message = _refused(V2 | changes, "disclosures.0.keywords.0")
-    assert f'"fired" is already in {where}' in message
+    assert f'"fired" is already in the client\'s instructions from the first turn ({where})' in (
+        message
+    )
 
 
 def test_a_risks_keyword_shown_from_turn_1_is_refused():
