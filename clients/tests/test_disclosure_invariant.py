@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clients.prompts import MAX_TRUST, level_trust, system_prompt, turn_note
+from clients.prompts import MAX_TRUST, initial_trust, level_trust, system_prompt, turn_note
 from clients.prompts.card import STANCES, all_disclosures, as_v2
 from clients.tests.leaks import leaks, request_parts
 
@@ -60,6 +60,14 @@ def test_a_resistant_client_has_nothing_unlocked_at_turn_one(card) -> None:
         start = 5 - resistance  # initial_trust: a first turn moves it at most one step
         parts = request_parts(card | {"resistance_level": resistance}, trust=start + 1, turn=1)
         assert "Nothing private is ready" in parts["turn note"]
+
+
+@pytest.mark.parametrize("resistance", [1, 2, 3, 4, 5])
+def test_no_client_starts_with_a_disclosure_in_the_first_turn_note(card, resistance) -> None:
+    willing = card | {"resistance_level": resistance}
+    note = turn_note(willing, trust=initial_trust(willing), turn=1)
+    assert "Nothing private is ready" in note
+    assert all(item["text"] not in note for item in all_disclosures(card))
 
 
 @pytest.mark.parametrize("field", ["teacher_notes", "learning_objectives", "content_warnings"])
