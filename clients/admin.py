@@ -5,13 +5,21 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from clients.cards import V2_ONLY_FIELDS, CardError, card_part_validate
+from clients.cards import (
+    CARD_FIELDS,
+    CARD_FORMAT,
+    V2_ONLY_FIELDS,
+    CardError,
+    card_part_validate,
+    card_validate,
+)
 from clients.models import ClientProfile
 
 
 class ClientProfileAdminForm(forms.ModelForm):
-    """Staff edit the card's disclosures, risk and voice as raw JSON: each is checked as an
-    import would check it, so the prompts never meet a disclosure without a level or keywords."""
+    """Staff edit the card's disclosures, risk and voice as raw JSON: each part is checked on its
+    own, then the whole card as an import checks it, so staff are held to the card's rules (a
+    disclosure has a level and keywords, and no secret is in view before its level)."""
 
     class Meta:
         model = ClientProfile
@@ -26,7 +34,25 @@ class ClientProfileAdminForm(forms.ModelForm):
                 cleaned[name] = card_part_validate(name, cleaned[name])
             except CardError as error:
                 self.add_error(name, str(error))
+        if not self.errors:
+            self._check_whole_card(cleaned)
         return cleaned
+
+    def _check_whole_card(self, cleaned: dict[str, Any]) -> None:
+        """The card's rules across its fields, each problem on the field it names."""
+        fields = {name: cleaned[name] for name in CARD_FIELDS if name in cleaned}
+        # A field the admin does not show keeps the client's own value.
+        fields |= {
+            name: getattr(self.instance, name)
+            for name in CARD_FIELDS
+            if name not in fields and name not in self.fields
+        }
+        try:
+            card_validate({"format": CARD_FORMAT} | fields, source="card")
+        except CardError as error:
+            for path, problem in error.problems or [("card", str(error))]:
+                field = path.split(".")[0]
+                self.add_error(field if field in self.fields else None, f"{path}: {problem}")
 
 
 @admin.register(ClientProfile)

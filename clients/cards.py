@@ -12,11 +12,12 @@ pydantic's strict mode names the field in every error, which is what the person 
 import json
 import warnings
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from clients.models import ClientProfile, CommunicationStyle, Difficulty
+from clients.prompts.base import DEFAULT_DIFFICULTY
 from clients.prompts.card import (
     CARD_V1,
     CARD_V2,
@@ -24,14 +25,18 @@ from clients.prompts.card import (
     LEVELS,
     MAX_EXAMPLES,
     REGISTERS,
+    SHORT,
     STANCES,
+    all_disclosures,
     as_v2,
-    keyword_seen_in,
+    default_voice,
+    keywords_of,
 )
+from clients.prompts.disclosure import FIRST_TURN, is_said, keywords_in_view
+from clients.prompts.system import system_prompt
 
 # What export writes and a new session's snapshot holds.
 CARD_FORMAT = CARD_V2
-SHORT = 200
 LONG = 5000
 # One import at most: a file this large and this many cards (docs/teaching.md). A teacher's whole
 # "Export all cards" fits many times over; 22,000 drafts from one file does not.
@@ -49,7 +54,12 @@ TextList = Annotated[
 
 
 class CardError(ValueError):
-    """A card that cannot be imported; the message names the field and the card."""
+    """A card that cannot be imported; the message names the field and the card. `problems`
+    holds (field path, problem) pairs when the card's own rules refused it."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
 
 
 class _StrictModel(BaseModel):
@@ -90,7 +100,7 @@ class ClientCard(_StrictModel):
     risk_notes: LongText = ""
     goals: LongText = ""
     opening_statement: LongText = ""
-    difficulty: Literal[tuple(Difficulty.values)] = Difficulty.BEGINNER.value
+    difficulty: Literal[tuple(Difficulty.values)] = DEFAULT_DIFFICULTY
     learning_objectives: TextList = []
     session_time_limit_minutes: Annotated[int, Field(ge=1, le=240)] | None = None
     content_warnings: TextList = []
@@ -138,10 +148,6 @@ class Voice(_StrictModel):
 Disclosures = Annotated[list[Disclosure], Field(max_length=DISCLOSURES_MAX)]
 
 
-def default_voice() -> Voice:
-    return Voice(register=REGISTERS[0], fluency=FLUENCIES[0])
-
-
 class ClientCardV2(_StrictModel):
     """Client card v2 (docs/client-card.md): v1 without hidden_information and risk_notes, with
     gated disclosures, a risk stance and a voice."""
@@ -164,10 +170,10 @@ class ClientCardV2(_StrictModel):
     coping_strategies: LongText = ""
     disclosures: Disclosures = []
     risk: Risk | None = None
-    voice: Voice = Field(default_factory=default_voice)
+    voice: Voice = Field(default_factory=lambda: Voice(**default_voice()))
     goals: LongText = ""
     opening_statement: LongText = ""
-    difficulty: Literal[tuple(Difficulty.values)] = Difficulty.BEGINNER.value
+    difficulty: Literal[tuple(Difficulty.values)] = DEFAULT_DIFFICULTY
     learning_objectives: TextList = []
     session_time_limit_minutes: Annotated[int, Field(ge=1, le=240)] | None = None
     content_warnings: TextList = []
@@ -187,12 +193,16 @@ def _has_lone_surrogate(text: str) -> bool:
 
 
 def _describe(error: ValidationError, *, within: tuple[str, ...] = ()) -> str:
+    return "; ".join(f"{field}: {problem}" for field, problem in _problems(error, within=within))
+
+
+def _problems(error: ValidationError, *, within: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     problems = []
     for item in error.errors():
         field = ".".join(str(part) for part in (*within, *item["loc"])) or "card"
         message = "is not a known field" if item["type"] == "extra_forbidden" else item["msg"]
-        problems.append(f"{field}: {message}")
-    return "; ".join(problems)
+        problems.append((field, message))
+    return problems
 
 
 def card_validate(data: Any, *, source: str = "card") -> dict[str, Any]:
@@ -236,32 +246,60 @@ def _validated_v2(data: dict[str, Any], *, source: str) -> dict[str, Any]:
     try:
         card = ClientCardV2.model_validate(data)
     except ValidationError as error:
-        raise CardError(f"{source}: {_describe(error)}") from None
+        problems = _problems(error)
+        raise CardError(f"{source}: {_describe(error)}", problems) from None
     fields = card.model_dump(exclude={"format"})
     problems = [
-        f'{".".join(map(str, loc))}: "{word}" is already in {field}, which the model sees from '
-        "turn 1"
-        for loc, word, field in visible_keywords(fields)
+        (
+            ".".join(map(str, found.loc)),
+            f'"{found.word}" is already in {found.where}'
+            + (f" ({found.field})" if found.field else ""),
+        )
+        for found in secrets_in_view(fields)
     ]
     if problems:
-        raise CardError(f"{source}: {'; '.join(problems)}")
+        text = "; ".join(f"{field}: {problem}" for field, problem in problems)
+        raise CardError(f"{source}: {text}", problems)
     return fields
 
 
-def visible_keywords(card: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str]]:
-    """Keywords of a v2 card's secrets that its other fields already show the model from turn 1,
-    as (path of the keyword, keyword, field showing it). Such a secret could not be kept: a card
-    with one is refused, at import and in the form."""
-    gated = [(("disclosures", index), item) for index, item in enumerate(card["disclosures"])]
-    if card.get("risk"):
-        gated.append((("risk", "disclosure"), card["risk"]["disclosure"]))
+class SecretInView(NamedTuple):
+    """A secret's word the model would get before its level."""
+
+    loc: tuple[Any, ...]  # the path of the keyword (or the text) in the card
+    word: str
+    where: str  # where the model sees it (clients.prompts.disclosure.keywords_in_view)
+    field: str | None  # the card field that puts it in the first turn's instructions, if one
+
+
+def secrets_in_view(card: dict[str, Any]) -> list[SecretInView]:
+    """A v2 card's secrets the model would get before their level (keywords_in_view). Such a
+    secret could not be kept: a card with one is refused, at import, in the teacher's form and
+    in the staff admin."""
+    paths = [("disclosures", index) for index in range(len(card.get("disclosures") or []))]
+    paths.append(("risk", "disclosure"))  # all_disclosures puts the risk's last
+    items = all_disclosures(card)
     found = []
-    for path, item in gated:
-        for index, word in enumerate(item["keywords"]):
-            field = keyword_seen_in(card, word)
-            if field is not None:
-                found.append(((*path, "keywords", index), word, field))
+    for index, word, where in keywords_in_view(card):
+        keywords = keywords_of(items[index])
+        part = ("keywords", keywords.index(word)) if word in keywords else ("text",)
+        field = _field_showing(card, word) if where == FIRST_TURN else None
+        found.append(SecretInView((*paths[index], *part), word, where, field))
     return found
+
+
+def _field_showing(card: dict[str, Any], word: str) -> str | None:
+    """The card field whose removal takes the word out of the system prompt, found by trying
+    (no list of shown fields to keep in step with the prompt); None for the prompt's own wording."""
+    voice = card.get("voice") or default_voice()
+    without = {"voice.examples": card | {"voice": voice | {"examples": []}}}
+    for name, value in card.items():
+        if name not in ("disclosures", "risk", "voice") and value:
+            without[name] = card | {name: type(value)()}
+    return next(
+        (name for name, other in without.items() if not is_said(word, system_prompt(other))),
+        None,
+    )
 
 
 def cards_parse(text: str, *, source: str) -> list[dict[str, Any]]:

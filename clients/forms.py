@@ -20,10 +20,18 @@ from clients.cards import (
     LONG,
     SHORT,
     ClientCardV2,
-    visible_keywords,
+    secrets_in_view,
 )
-from clients.models import CommunicationStyle, Difficulty, default_voice
-from clients.prompts.card import FLUENCIES, LEVELS, MAX_EXAMPLES, REGISTERS, STANCES
+from clients.models import CommunicationStyle, Difficulty
+from clients.prompts.base import DEFAULT_DIFFICULTY
+from clients.prompts.card import (
+    FLUENCIES,
+    LEVELS,
+    MAX_EXAMPLES,
+    REGISTERS,
+    STANCES,
+    default_voice,
+)
 from clients.selectors import SORTS
 
 LIST_FIELDS = ("core_beliefs", "learning_objectives", "content_warnings")
@@ -31,7 +39,7 @@ LIST_FIELDS = ("core_beliefs", "learning_objectives", "content_warnings")
 RISK_FIELDS = ("risk_stance", "risk_text", "risk_level", "risk_keywords")
 VOICE_FIELDS = ("voice_register", "voice_fluency", "voice_examples")
 DISCLOSURE_PREFIX = "disclosures"
-# A keyword the card's other fields already show the model (clients.cards.visible_keywords).
+# A secret the model would see before its level (clients.cards.secrets_in_view).
 VISIBLE_KEYWORD = "keyword_visible"
 # The name of the "Add a disclosure" button: a post that adds a row and saves nothing.
 ADD_DISCLOSURE = "add_disclosure"
@@ -243,7 +251,7 @@ class ClientForm(forms.Form):
         label="Difficulty",
         help_text="How easily good responses move the client.",
         choices=Difficulty.choices,
-        initial=Difficulty.BEGINNER,
+        initial=DEFAULT_DIFFICULTY,
     )
     voice_register = forms.ChoiceField(
         label="Voice",
@@ -407,8 +415,9 @@ class ClientForm(forms.Form):
                 self._add_card_error(item, kept_rows, already_wrong)
             return cleaned
         fields = card.model_dump(exclude={"format"})
-        for loc, word, shown_in in visible_keywords(fields):
-            item = {"type": VISIBLE_KEYWORD, "loc": loc, "ctx": {"word": word, "field": shown_in}}
+        for found in secrets_in_view(fields):
+            ctx = {"word": found.word, "where": found.where, "field": found.field}
+            item = {"type": VISIBLE_KEYWORD, "loc": found.loc, "ctx": ctx}
             self._add_card_error(item, kept_rows, already_wrong)
         rows_wrong = any(row.errors for row in self.disclosures.forms)
         if rows_wrong or self.errors:
@@ -498,12 +507,17 @@ def _message(form: forms.Form, name: str, rest: tuple[Any, ...], item: dict[str,
         return f"{label} {_range_of(name, item)}."
     if kind == "literal_error":
         return f"{label}: choose one of the options offered."
-    if kind == VISIBLE_KEYWORD:
+    if kind == VISIBLE_KEYWORD and ctx["field"]:
         shown = ClientForm.base_fields.get(ctx["field"].replace(".", "_"))
         shown_label = shown.label if shown is not None else ctx["field"]
         return (
             f"{where}: “{ctx['word']}” is already in {shown_label}, which the model sees from "
             "the first turn; choose a word only this secret uses."
+        )
+    if kind == VISIBLE_KEYWORD:
+        return (
+            f"{where}: “{ctx['word']}” is already in {ctx['where']}, before this secret's "
+            "level; choose a word only this secret uses."
         )
     if kind in ("value_error", "string_unicode"):
         return f"{where} contains characters that cannot be stored (NUL or broken unicode)."

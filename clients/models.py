@@ -4,6 +4,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from clients.prompts.base import DEFAULT_DIFFICULTY
+
+# The migrations name clients.models.default_voice: one definition, the card's.
+from clients.prompts.card import default_voice
+
 
 class CommunicationStyle(models.TextChoices):
     """The six conversation styles of Patient-Ψ (see docs/prompts.md)."""
@@ -26,11 +31,6 @@ class ClientQuerySet(models.QuerySet):
     def open_to_students(self) -> "ClientQuerySet":
         """What students may see and start: published and not archived."""
         return self.filter(is_published=True, archived_at__isnull=True)
-
-
-def default_voice() -> dict[str, object]:
-    """A card's voice when nobody chose one (clients.cards.default_voice, as JSON)."""
-    return {"register": "plain", "fluency": "fluent", "examples": []}
 
 
 class ClientProfile(models.Model):
@@ -75,7 +75,7 @@ class ClientProfile(models.Model):
     goals = models.TextField(blank=True)
     opening_statement = models.TextField(blank=True)
     difficulty = models.CharField(
-        max_length=16, choices=Difficulty.choices, default=Difficulty.BEGINNER
+        max_length=16, choices=Difficulty.choices, default=Difficulty(DEFAULT_DIFFICULTY)
     )
     learning_objectives = models.JSONField(default=list, blank=True)
     session_time_limit_minutes = models.PositiveSmallIntegerField(

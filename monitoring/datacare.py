@@ -81,7 +81,7 @@ def _row(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any
 
 def user_export_full(*, user: User) -> dict[str, Any]:
     """Everything Rapport holds about one person, for staff only: it includes each session's
-    whole client card (hidden information, risk and teacher notes), the client's state, its
+    whole client card (its disclosures, risk and teacher notes), the client's state, its
     state log (trust and codes per turn) and unreleased reviews. Never hand it to the person:
     user_export is theirs."""
     from monitoring.models import ErrorEvent, TeacherFeedback
@@ -123,9 +123,9 @@ def user_export_full(*, user: User) -> dict[str, Any]:
 
 
 # What a person's own export holds (docs/privacy.md lists the same): what they wrote, what they
-# were shown, and feedback released to them. Never the card's hidden information, risk notes,
-# core beliefs or teacher notes, the client's state or its state log, nor a review not yet
-# released.
+# were shown, and feedback released to them. Never the card's disclosures (what the client holds
+# back), its risk, core beliefs or teacher notes, the client's state or its state log, nor a
+# review not yet released.
 PERSON_USER_FIELDS = (
     "username",
     "first_name",

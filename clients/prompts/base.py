@@ -16,6 +16,8 @@ LEVEL_TRUST: dict[int, int] = {1: 4, 2: 5, 3: 6}
 # "Level 1": the least trust at which anything held back can be shared.
 FIRST_ITEM_THRESHOLD = LEVEL_TRUST[1]
 DIRECTION_TAG = "direction"
+# A card that names no difficulty (clients.models.ClientProfile.difficulty's default too).
+DEFAULT_DIFFICULTY = "beginner"
 
 
 def as_sentence(text: str) -> str:

@@ -26,9 +26,9 @@ FLUENCIES = ("fluent", "halting")
 STANCES = ("denies", "deflects", "does not volunteer", "admits passive thoughts")
 MAX_EXAMPLES = 8
 MAX_KEYWORDS = 6
-# A keyword is short (clients.cards: at most 200 characters): a whole sentence used as the keyword
-# is cut there, which only makes the check stricter (the start of it may not appear either).
-MAX_KEYWORD_CHARS = 200
+# The longest short text a card holds: a name, an occupation, a keyword (clients.cards). A whole
+# sentence used as a v1 disclosure's keyword is cut there, which only makes the check stricter.
+SHORT = 200
 
 # A v1 card names one of Patient-Ψ's six styles; each speaks in a register of its own.
 _REGISTER_OF_STYLE = {
@@ -39,19 +39,6 @@ _REGISTER_OF_STYLE = {
     "tangential": ("storyteller", "fluent"),
     "pleasing": ("formal", "halting"),
 }
-# Fields a v1 card shows the model from turn 1: a word found there cannot be a disclosure's secret.
-_VISIBLE_FIELDS = (
-    "name",
-    "occupation",
-    "cultural_background",
-    "presenting_problem",
-    "background_history",
-    "personality",
-    "emotional_state",
-    "coping_strategies",
-    "goals",
-    "opening_statement",
-)
 _WORD = re.compile(r"[a-z][a-z'-]{3,}")
 _COMMON = frozenset(
     """
@@ -88,18 +75,17 @@ def as_v2(card: Card) -> dict[str, Any]:
     if is_v2(card):
         return dict(card)
     mapped = {key: value for key, value in card.items() if key not in _V1_ONLY}
-    visible = _visible_words(card)
     items = hidden_items(card)
     mapped["format"] = CARD_V2
     mapped["disclosures"] = [
-        disclosure(item, min(index + 1, LEVELS[-1]), _keywords(item, visible))
+        disclosure(item, min(index + 1, LEVELS[-1]), _keywords(item, earlier=items[:index]))
         for index, item in enumerate(items)
     ]
     risk_notes = " ".join((card.get("risk_notes") or "").split())
     mapped["risk"] = (
         {
             "stance": "does not volunteer",
-            "disclosure": disclosure(risk_notes, LEVELS[-1], _keywords(risk_notes, visible)),
+            "disclosure": disclosure(risk_notes, LEVELS[-1], _keywords(risk_notes, earlier=items)),
         }
         if risk_notes
         else None
@@ -113,7 +99,26 @@ def as_v2(card: Card) -> dict[str, Any]:
         "fluency": fluency,
         "examples": [opening] if opening else [],
     }
+    _drop_keywords_in_view(mapped)
     return mapped
+
+
+def default_voice() -> dict[str, Any]:
+    """A card's voice when nobody chose one (the model's default and the import's)."""
+    return {"register": REGISTERS[0], "fluency": FLUENCIES[0], "examples": []}
+
+
+def _drop_keywords_in_view(mapped: dict[str, Any]) -> None:
+    """Drop the automatic keywords the model would see before their level (a word of the
+    prompt's own wording, of a lower disclosure): such a word cannot tell whether the secret was
+    kept. A disclosure left with none falls back to its sentence, as _keywords does."""
+    # Imported here: disclosure (through system and turn_note) imports this module.
+    from clients.prompts.disclosure import keywords_in_view
+
+    seen = {(index, word) for index, word, _where in keywords_in_view(mapped)}
+    for index, item in enumerate(all_disclosures(mapped)):
+        kept = [word for word in item["keywords"] if (index, word) not in seen]
+        item["keywords"] = kept or [_sentence(item["text"])]
 
 
 _V1_ONLY = ("format", "hidden_information", "risk_notes")
@@ -133,42 +138,28 @@ def all_disclosures(card: Card) -> list[dict[str, Any]]:
     return found
 
 
-def keyword_seen_in(card: Card, keyword: str) -> str | None:
-    """The field that shows the model this keyword from turn 1 ("voice.examples" for a voice
-    line), or None. A secret's keyword found there could never be kept from the model."""
-    word = keyword.strip().lower()
-    if not word:
-        return None
-    v2 = as_v2(card)
-    shown = {field: str(v2.get(field) or "") for field in _VISIBLE_FIELDS}
-    shown["core_beliefs"] = " ".join(str(belief) for belief in v2.get("core_beliefs") or [])
-    shown["voice.examples"] = " ".join((v2.get("voice") or {}).get("examples") or [])
-    return next((field for field, text in shown.items() if word in text.lower()), None)
-
-
-def _visible_words(card: Card) -> set[str]:
-    text = " ".join(str(card.get(field) or "") for field in _VISIBLE_FIELDS)
-    text += " " + " ".join(str(belief) for belief in card.get("core_beliefs") or [])
-    return set(_words(text))
-
-
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
-def _keywords(text: str, visible: set[str]) -> list[str]:
-    """The disclosure's telling words: not common, not already shown to the model elsewhere."""
+def _keywords(text: str, *, earlier: Iterable[str]) -> list[str]:
+    """The disclosure's telling words: not common, not in an earlier item (a lower level's)."""
+    taken = {word.strip("'-") for item in earlier for word in _words(item)}
     chosen: list[str] = []
     for word in _words(text):
         word = word.strip("'-")
-        if len(word) < 4 or word in _COMMON or word in visible or word in chosen:
+        if len(word) < 4 or word in _COMMON or word in taken or word in chosen:
             continue
         chosen.append(word)
     # The longest words are the most specific ("harassing" tells more than "baby").
     chosen.sort(key=len, reverse=True)
-    if not chosen:  # every word is common or visible: the sentence itself is the keyword
-        return [text.strip().rstrip(".!?;")[:MAX_KEYWORD_CHARS].strip()]
+    if not chosen:  # every word is common or taken: the sentence itself is the keyword
+        return [_sentence(text)]
     return chosen[:MAX_KEYWORDS]
+
+
+def _sentence(text: str) -> str:
+    return text.strip().rstrip(".!?;")[:SHORT].strip()
 
 
 def keywords_of(item: Mapping[str, Any]) -> list[str]:

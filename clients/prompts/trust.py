@@ -12,7 +12,7 @@ stock phrase that carries nothing of the client's words `other`.
 
 from collections.abc import Sequence
 
-from clients.prompts.base import MAX_TRUST, Card
+from clients.prompts.base import DEFAULT_DIFFICULTY, LEVEL_TRUST, MAX_TRUST, Card
 from clients.prompts.skills import (
     AFFIRM,
     CLOSED_QUESTION,
@@ -52,13 +52,15 @@ COSTS_A_LEVEL = -2  # a turn at or below this many points lowers trust one level
 
 
 def initial_trust(card: Card) -> int:
-    """Resistance 1 starts at 4 (first item within reach), resistance 5 at 0."""
-    return 5 - resistance_of(card)
+    """Resistance 5 starts at 0, resistance 2 at 3; resistance 1 at 3 too: even a willing client
+    is met with one good exchange before anything held back is in the turn note."""
+    return min(5 - resistance_of(card), LEVEL_TRUST[1] - 1)
 
 
 def points_needed(card: Card) -> int:
     """What one turn must earn to raise this client's trust a level."""
-    needed = NEEDED.get(card.get("difficulty") or "intermediate", NEEDED["intermediate"])
+    difficulty = card.get("difficulty") or DEFAULT_DIFFICULTY
+    needed = NEEDED.get(difficulty, NEEDED[DEFAULT_DIFFICULTY])
     return needed + (1 if resistance_of(card) >= RESISTANT else 0)
 
 

@@ -5,11 +5,11 @@ the history are the demo provider's, fed the same metadata the engine gives it, 
 checked too: the demo must not say more than the model was given.
 """
 
-import re
 from typing import Any
 
 from clients.prompts import demo_metadata, level_trust, system_prompt, turn_note
 from clients.prompts.card import all_disclosures, keywords_of
+from clients.prompts.disclosure import is_said
 from conversations.llm.base import LLMRequest
 from conversations.llm.demo import demo_reply
 from conversations.request_builder import Turn, api_messages, system_blocks
@@ -56,13 +56,6 @@ def request_parts(card: dict[str, Any], *, trust: int, turn: int = 6) -> dict[st
         "turn note": " ".join(block["text"] for block in messages[-1]["content"][1:]),
         "demo metadata": " ".join(metadata.values()),
     }
-
-
-def is_said(phrase: str, text: str) -> bool:
-    """The phrase as a whole word or phrase, case-insensitive."""
-    phrase = " ".join(phrase.split())
-    pattern = rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
-    return re.search(pattern, " ".join(text.split()), re.IGNORECASE) is not None
 
 
 def leaks(card: dict[str, Any], trust: int) -> list[str]:

@@ -110,3 +110,24 @@ def test_staff_editing_the_json_fields_are_held_to_the_cards_rules(admin_client,
     assert response.status_code == 302
     robin.refresh_from_db()
     assert robin.disclosures == good
+
+
+def test_staff_are_held_to_the_whole_cards_rules_too(admin_client, teacher):
+    robin = make_client(teacher, name="Robin")
+    url = f"{CHANGELIST}{robin.pk}/change/"
+    # Each item is well formed; together the level-1 text gives the level-3 secret away.
+    leaky = [
+        {"text": "They lost money gambling at the casino.", "level": 1, "keywords": ["casino"]},
+        {"text": "They owe thousands.", "level": 3, "keywords": ["gambling"]},
+    ]
+    response = admin_client.post(url, _change_form_data(robin, disclosures=json.dumps(leaky)))
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.errors["disclosures"]
+    assert message.startswith('disclosures.1.keywords.0: "gambling" is already in what the client')
+    robin.refresh_from_db()
+    assert robin.disclosures != leaky
+
+    risky = {"stance": "denies", "disclosure": {"text": "x", "level": 3, "keywords": ["hurting"]}}
+    response = admin_client.post(url, _change_form_data(robin, risk=json.dumps(risky)))
+    assert response.status_code == 200
+    assert "risk" in response.context["adminform"].form.errors

@@ -173,7 +173,9 @@ def test_a_v2_card_has_no_v1_only_fields(field):
 )
 def test_a_secrets_keyword_shown_from_turn_1_is_refused(changes, where):
     message = _refused(V2 | changes, "disclosures.0.keywords.0")
-    assert f'"fired" is already in {where}' in message
+    assert f'"fired" is already in the client\'s instructions from the first turn ({where})' in (
+        message
+    )
 
 
 def test_a_risks_keyword_shown_from_turn_1_is_refused():
@@ -193,3 +195,70 @@ def test_a_refused_card_imports_nothing(teacher, tmp_path):
     with pytest.raises(CommandError, match=r"bad\.json: voice\.register: "):
         call_command("import_clients", str(good), str(bad), "--owner", "tea", stdout=StringIO())
     assert not ClientProfile.objects.exists()
+
+
+def test_a_secrets_keyword_in_a_lower_disclosures_text_is_refused():
+    gambling = {"text": "He owes money.", "level": 3, "keywords": ["owes", "gambling"]}
+    card = V2 | {
+        "disclosures": [
+            {"text": "They lost money gambling at the casino.", "level": 1, "keywords": ["casino"]},
+            gambling,
+        ]
+    }
+    message = _refused(card, "disclosures.1.keywords.1")
+    assert (
+        'disclosures.1.keywords.1: "gambling" is already in what the client sees at level 1 '
+        "(disclosure 1's text)"
+    ) in message
+    assert "disclosures.1.keywords.0" not in message  # "owes" is this secret's own
+
+
+def test_disclosures_at_the_same_level_may_share_words():
+    card = V2 | {
+        "disclosures": [
+            {"text": "He owes money.", "level": 2, "keywords": ["owes"]},
+            {"text": "The money went on gambling; he owes a lot.", "level": 2, "keywords": ["x"]},
+        ]
+    }
+    assert card_validate(card)["disclosures"] == card["disclosures"]
+
+
+@pytest.mark.parametrize("word", ["hurting", "safety", "angry"])
+def test_a_keyword_the_prompts_own_wording_uses_is_refused(word):
+    risk = V2["risk"] | {
+        "disclosure": {"text": f"Thoughts of {word}.", "level": 3, "keywords": [word]}
+    }
+    message = _refused(V2 | {"risk": risk}, "risk.disclosure.keywords.0")
+    # No card field puts it there, so none is named: it is the prompt's own word.
+    first_turn = "the client's instructions from the first turn"
+    assert message.endswith(f'"{word}" is already in {first_turn}')
+
+
+def test_a_keyword_in_the_pronouns_is_refused_naming_them():
+    message = _refused(V2 | {"pronouns": "xe/fired"}, "disclosures.0.keywords.0")
+    assert "(pronouns)" in message
+
+
+def test_the_v1_mapping_drops_keywords_the_model_sees_before_their_level():
+    fields = card_validate(
+        {
+            "name": "Sam",
+            "presenting_problem": "Low mood.",
+            "hidden_information": "He lost money gambling. He keeps hurting himself over it.",
+            "risk_notes": "Gambling debts make him think of ending it.",
+        }
+    )
+    first, second = fields["disclosures"]
+    assert "gambling" in first["keywords"]
+    assert "hurting" not in second["keywords"]  # the system prompt says it from turn 1
+    assert second["keywords"]  # and still has a word of its own
+    risk_keywords = fields["risk"]["disclosure"]["keywords"]
+    assert "gambling" not in risk_keywords  # an earlier item's word
+    assert risk_keywords
+
+
+def test_a_v1_secret_with_only_words_in_view_falls_back_to_its_sentence():
+    fields = card_validate(
+        {"name": "Sam", "presenting_problem": "Low mood.", "hidden_information": "Angry at work."}
+    )
+    assert fields["disclosures"][0]["keywords"] == ["Angry at work"]

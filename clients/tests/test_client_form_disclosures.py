@@ -102,6 +102,19 @@ def test_a_keyword_the_model_sees_from_turn_1_is_refused_naming_where():
     ]
 
 
+def test_a_keyword_in_a_lower_disclosures_text_is_refused_on_its_row():
+    form = _form(
+        _row(0, "They lost money gambling at the casino.", "1", "casino"),
+        _row(1, "They owe thousands.", "3", "thousands, gambling"),
+    )
+    assert not form.is_valid()
+    assert "keywords" not in form.disclosures.forms[0].errors
+    assert form.disclosures.forms[1].errors["keywords"] == [
+        "Keywords, keyword 2: “gambling” is already in what the client sees at level 1 "
+        "(disclosure 1's text), before this secret's level; choose a word only this secret uses."
+    ]
+
+
 def test_keywords_without_text_are_refused():
     form = _form(_row(0, "", "1", "chemistry"))
     assert not form.is_valid()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from clients.prompts import MAX_TRUST, level_trust, system_prompt, turn_note
+from clients.prompts import MAX_TRUST, initial_trust, level_trust, system_prompt, turn_note
 from clients.prompts.card import STANCES, all_disclosures, as_v2
+from clients.prompts.disclosure import FIRST_TURN, keywords_in_view
 from clients.tests.leaks import leaks, request_parts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,40 @@ def test_a_resistant_client_has_nothing_unlocked_at_turn_one(card) -> None:
         start = 5 - resistance  # initial_trust: a first turn moves it at most one step
         parts = request_parts(card | {"resistance_level": resistance}, trust=start + 1, turn=1)
         assert "Nothing private is ready" in parts["turn note"]
+
+
+def test_no_shared_card_has_a_secret_in_view_before_its_level(card) -> None:
+    assert keywords_in_view(card) == []
+
+
+def test_keywords_in_view_names_the_secret_and_where_the_model_sees_it() -> None:
+    card = {
+        "name": "Sam",
+        "presenting_problem": "Low mood.",
+        "disclosures": [
+            {"text": "They lost money gambling at the casino.", "level": 1, "keywords": ["casino"]},
+            {"text": "They owe thousands.", "level": 3, "keywords": ["gambling", "thousands"]},
+        ],
+        "risk": {
+            "stance": "denies",
+            "disclosure": {"text": "Thoughts of it.", "level": 3, "keywords": ["hurting"]},
+        },
+    }
+    assert keywords_in_view(card) == [
+        (1, "gambling", "what the client sees at level 1 (disclosure 1's text)"),
+        (2, "hurting", FIRST_TURN),
+    ]
+    # The same card one level lower: the casino's text is no longer seen before the secret.
+    card["disclosures"][0]["level"] = 3
+    assert keywords_in_view(card) == [(2, "hurting", FIRST_TURN)]
+
+
+@pytest.mark.parametrize("resistance", [1, 2, 3, 4, 5])
+def test_no_client_starts_with_a_disclosure_in_the_first_turn_note(card, resistance) -> None:
+    willing = card | {"resistance_level": resistance}
+    note = turn_note(willing, trust=initial_trust(willing), turn=1)
+    assert "Nothing private is ready" in note
+    assert all(item["text"] not in note for item in all_disclosures(card))
 
 
 @pytest.mark.parametrize("field", ["teacher_notes", "learning_objectives", "content_warnings"])

@@ -5,11 +5,17 @@ with a random risk stance, voice, style and resistance; its content warnings, le
 and teacher notes name the secrets too (as a teacher's would). Whatever it is: at every trust,
 no disclosure above that trust shows in the request (system blocks, turn note, the demo's
 replies and metadata), and every disclosure at or below it is in the turn note.
+
+Cards made to collide (a secret's keyword in a lower disclosure's text, or in the prompt's own
+wording) must be refused by card_validate, and every card it accepts must keep the invariant:
+the import's check and the invariant are one rule.
 """
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clients.cards import CardError, card_validate
 from clients.prompts import MAX_TRUST, STYLES, level_trust, turn_note
 from clients.prompts.card import CARD_V2, FLUENCIES, LEVELS, REGISTERS, STANCES
 from clients.tests.leaks import leaks
@@ -90,6 +96,70 @@ def cards(draw) -> dict:
         "learning_objectives": [f"Noticing {word}" for word in named],
         "teacher_notes": " ".join(item["text"] for item in items),
     }
+
+
+# Words every system prompt uses in its own fixed wording (its safety and role sections).
+FIXED_WORDS = ["hurting", "safe", "safety", "work", "job", "angry"]
+
+
+@st.composite
+def cross_level_cards(draw) -> dict:
+    """A card whose higher disclosure (or risk) is given away by a lower disclosure's text."""
+    card = draw(cards())
+    low_level = draw(st.sampled_from(LEVELS[:-1]))
+    low = draw(disclosures()) | {"level": low_level}
+    word = draw(st.sampled_from([w for w in SECRETS if w.lower() in low["text"].lower()]))
+    high = draw(disclosures())
+    high = high | {
+        "level": draw(st.sampled_from([level for level in LEVELS if level > low_level])),
+        "keywords": [*high["keywords"], word],
+    }
+    if draw(st.booleans()) or card["risk"] is None:
+        card["disclosures"] = [*card["disclosures"], low, high]
+    else:
+        card["disclosures"] = [*card["disclosures"], low]
+        card["risk"] = card["risk"] | {"disclosure": high}
+    return card
+
+
+@st.composite
+def fixed_text_cards(draw) -> dict:
+    """A card one of whose secrets has a keyword the prompt's own wording uses from turn 1."""
+    card = draw(cards())
+    item = draw(disclosures())
+    word = draw(st.sampled_from(FIXED_WORDS))
+    item = item | {"text": f"{item['text']} {word}.", "keywords": [*item["keywords"], word]}
+    if draw(st.booleans()) or card["risk"] is None:
+        card["disclosures"] = [*card["disclosures"], item]
+    else:
+        card["risk"] = card["risk"] | {"disclosure": item}
+    return card
+
+
+PROPERTY = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+@PROPERTY
+@given(card=cross_level_cards() | fixed_text_cards())
+def test_a_card_whose_secret_is_in_view_before_its_level_is_refused(card) -> None:
+    with pytest.raises(CardError, match="is already in"):
+        card_validate(card)
+
+
+@PROPERTY
+@given(card=cards() | cross_level_cards() | fixed_text_cards())
+def test_every_card_the_import_accepts_keeps_the_invariant(card) -> None:
+    try:
+        accepted = card_validate(card)
+    except CardError:
+        return
+    for trust in range(MAX_TRUST + 1):
+        assert leaks(accepted, trust) == []
 
 
 @settings(

@@ -173,7 +173,8 @@ def test_the_system_prompt_explains_the_direction_tags(card) -> None:
     assert 'inside a tag whose name starts with "direction-"' in system_prompt(card)
 
 
-@pytest.mark.parametrize("resistance,trust", [(1, 4), (2, 3), (3, 2), (4, 1), (5, 0)])
+# Resistance 1 starts below level 1's trust like resistance 2 (issue 13: one good exchange first).
+@pytest.mark.parametrize("resistance,trust", [(1, 3), (2, 3), (3, 2), (4, 1), (5, 0)])
 def test_resistance_sets_the_starting_trust(card, resistance, trust) -> None:
     card["resistance_level"] = resistance
     assert initial_trust(card) == trust

@@ -190,6 +190,15 @@ def test_advanced_and_resistant_clients_need_more_skill_to_move() -> None:
     assert trust_after(2, [COMPLEX_REFLECTION, OPEN_QUESTION], card=ADVANCED_RESISTANT) == 3
 
 
+def test_a_card_without_a_difficulty_is_a_beginners_as_the_model_defaults() -> None:
+    from clients.models import ClientProfile
+
+    assert ClientProfile().difficulty == "beginner"
+    card = {"resistance_level": 2}
+    assert points_needed(card) == points_needed(card | {"difficulty": "beginner"})
+    assert points_needed(card) < points_needed(card | {"difficulty": "intermediate"})
+
+
 def test_the_shared_cards_difficulty_shapes_their_curve() -> None:
     maya, frank = load("maya-torres"), load("frank-kowalski")
     assert points_needed(maya) < points_needed(frank)

@@ -136,9 +136,9 @@ def load_card(name: str) -> dict:
 
 
 @sync_to_async
-def session_for(name: str, student: str = "student"):
+def session_for(name: str, student: str = "student", **changes):
     teacher = make_user(f"teacher-{name}-{student}", "teacher")
-    client = make_client(teacher, **card_validate(load_card(name)))
+    client = make_client(teacher, **card_validate(load_card(name)) | changes)
     return session_start(student=make_user(f"{student}-{name}"), client=client, prompt_version="t")
 
 
@@ -182,6 +182,15 @@ async def test_eight_prying_phrase_stuffed_turns_unlock_nothing(name, provider) 
     assert len(notes) == 8
     card = load_card(name)
     assert all_disclosures(card), "the card has something to hold back"
+    for number, note in enumerate(notes, start=1):
+        assert unlocked_in(note, card) == [], f"turn {number} unlocked a hidden item"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_prying_turns_unlock_nothing_even_for_the_most_willing_client(provider) -> None:
+    session = await session_for("maya-torres", resistance_level=1)
+    notes = await play(session, provider, list(zip(PRYING, EVASIVE_REPLIES, strict=True)))
+    card = load_card("maya-torres") | {"resistance_level": 1}
     for number, note in enumerate(notes, start=1):
         assert unlocked_in(note, card) == [], f"turn {number} unlocked a hidden item"
 
