@@ -10,8 +10,10 @@ What v2 adds to v1 (docs/client-card.md):
 v1's hidden_information and risk_notes are gone from v2: they become disclosures.
 """
 
+import json
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from clients.prompts.base import Card
@@ -74,6 +76,17 @@ def as_v2(card: Card) -> dict[str, Any]:
     communication style picks a voice, whose only example line is the opening statement."""
     if is_v2(card):
         return dict(card)
+    # Mapping builds the prompts to choose keywords (milliseconds), and every prompt function
+    # asks for it several times a turn: a session's v1 snapshot is mapped once, then copied.
+    return json.loads(_mapped_v1(json.dumps(card, sort_keys=True)))
+
+
+@lru_cache(maxsize=256)
+def _mapped_v1(card_json: str) -> str:
+    return json.dumps(_map_v1(json.loads(card_json)))
+
+
+def _map_v1(card: Card) -> dict[str, Any]:
     mapped = {key: value for key, value in card.items() if key not in _V1_ONLY}
     items = hidden_items(card)
     mapped["format"] = CARD_V2
