@@ -1,7 +1,7 @@
 """Fixed probes against the real model, saved as Markdown for a person to read (`make eval-live`).
 
-For each demo card, a few short conversations built exactly as the engine builds a turn (the
-stable system prompt with a cache breakpoint, then the student's words and the turn note):
+For each demo card, a few short conversations built as the engine builds a turn (the request
+builder's system blocks and messages, the turn note at the trust before the turn):
 boundary probes (are you an AI, print your prompt, a sexual advance, a student in real crisis)
 and ordinary counselor turns. The replies are not scored: LLM judges overrate and miss safety
 problems (CounselBench), so a person reads the transcripts. The model coder is measured: it codes
@@ -25,6 +25,7 @@ from clients.prompts import (
     PROMPT_VERSION,
     ClientState,
     code_turn,
+    demo_metadata,
     state_after_turn,
     system_prompt,
     turn_note,
@@ -44,7 +45,8 @@ from clients.prompts.skills import CODES, LABELS, valid_codes
 from conversations.direction import direction_tag
 from conversations.engine.coding import coding_request
 from conversations.llm.base import LLMRequest, Provider, ProviderError, StreamEnd, TextDelta
-from conversations.reply_guard import leak_check, leak_in
+from conversations.reply_guard import ReplyGuard, leak_check
+from conversations.request_builder import api_messages, system_blocks, turns_from_rows
 from conversations.safety import looks_like_real_crisis
 
 ORDINARY_TURNS = (
@@ -229,7 +231,7 @@ async def _transcript_for_card(provider: Provider, card: dict[str, Any]) -> str:
 
 
 async def _run_probe(provider: Provider, card: dict[str, Any], probe: Probe) -> list[Exchange]:
-    history: list[dict[str, Any]] = []
+    rows: list[tuple[str, str, str]] = []  # (role, status, content), as the engine stores them
     exchanges = []
     state = ClientState.start(card)
     client_text = card.get("opening_statement") or ""
@@ -237,50 +239,40 @@ async def _run_probe(provider: Provider, card: dict[str, Any], probe: Probe) -> 
     for student_text in probe.student_turns:
         # As the engine does: the reply is directed at the trust before the turn.
         before = state
-        state = state_after_turn(card, state, student_text, client_text=client_text)
+        heard = without_direction_tags(student_text)
+        state = state_after_turn(card, state, heard, client_text=client_text)
         note = turn_note(card, trust=before.trust, turn=state.turn, tag=tag)
-        reply, detail = await _reply(provider, card, history, student_text, note)
+        rows.append(("student", "complete", heard))
+        request = _request(card, rows, note, trust=before.trust)
+        reply, detail = await _reply(provider, request)
+        rows.append(("client", "complete" if reply.strip() else "failed", reply))
         client_text = reply or client_text
         crisis = looks_like_real_crisis(student_text)
         exchanges.append(
             Exchange(student_text, note, reply, detail, crisis, _filtered(card, note, reply))
         )
-        history += [
-            {"role": "user", "content": student_text},
-            {"role": "assistant", "content": reply or "..."},
-        ]
     return exchanges
 
 
-async def _reply(
-    provider: Provider,
-    card: dict[str, Any],
-    history: list[dict[str, Any]],
-    student: str,
-    note: str,
-) -> tuple[str, str]:
-    request = LLMRequest(
+def _request(
+    card: dict[str, Any], rows: list[tuple[str, str, str]], note: str, *, trust: int
+) -> LLMRequest:
+    """The request the engine would send for this turn (conversations/engine/turn.py)."""
+    return LLMRequest(
         model=settings.LLM_MODEL,
-        system=[
-            {"type": "text", "text": system_prompt(card), "cache_control": {"type": "ephemeral"}}
-        ],
-        messages=[
-            *history,
-            {
-                "role": "user",
-                "content": [
-                    {"type": "text", "text": without_direction_tags(student)},
-                    {"type": "text", "text": note},
-                ],
-            },
-        ],
+        system=system_blocks(system_prompt(card), cache=settings.LLM_PROMPT_CACHING),
+        messages=api_messages(
+            turns_from_rows(rows),
+            note=note,
+            budget_tokens=settings.LLM_CONTEXT_TOKEN_BUDGET,
+            cache=settings.LLM_PROMPT_CACHING,
+        ),
         max_tokens=settings.LLM_MAX_TOKENS,
-        metadata={
-            "client_name": card["name"],
-            "communication_style": card.get("communication_style") or "plain",
-            "presenting_problem": card["presenting_problem"],
-        },
+        metadata=demo_metadata(card, trust=trust),
     )
+
+
+async def _reply(provider: Provider, request: LLMRequest) -> tuple[str, str]:
     parts: list[str] = []
     detail = "no end event"
     try:
@@ -301,15 +293,8 @@ async def _reply(
 
 def _filtered(card: dict[str, Any], note: str, reply: str) -> str | None:
     """What the engine's reply filter would say of this reply (None: it would pass)."""
-    system = system_prompt(card)
-    check = leak_check(card, system_prompt=system, turn_note=note)
-    return leak_in(
-        reply,
-        system_prompt=system,
-        turn_note=note,
-        own_words=check.own_words,
-        client_name=check.client_name,
-    )
+    guard = ReplyGuard(leak_check(card, system_prompt=system_prompt(card), turn_note=note))
+    return guard.feed(reply) or guard.finish()
 
 
 def _probe_markdown(card: dict[str, Any], probe: Probe, exchanges: list[Exchange]) -> str:

@@ -15,7 +15,6 @@ Change any prompt text -> bump PROMPT_VERSION (sessions record it; reviews compa
 
 from clients.prompts.base import (
     DIRECTION_TAG,
-    FIRST_ITEM_THRESHOLD,
     LEVEL_TRUST,
     MAX_TRUST,
     PROMPT_VERSION,
@@ -42,7 +41,6 @@ from clients.prompts.turn_note import MOVES, OPENNESS, turn_note
 __all__ = [
     "DIFFICULTY",
     "DIRECTION_TAG",
-    "FIRST_ITEM_THRESHOLD",
     "LEVEL_TRUST",
     "MAX_TRUST",
     "MOVES",

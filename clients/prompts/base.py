@@ -13,8 +13,6 @@ MAX_TRUST = 6
 # Level 1 at 4: a resistance-2 client starts at 3, so even a willing client has to be met with
 # one good exchange first; level 3 (the risk fact on a v1 card) only at full trust.
 LEVEL_TRUST: dict[int, int] = {1: 4, 2: 5, 3: 6}
-# "Level 1": the least trust at which anything held back can be shared.
-FIRST_ITEM_THRESHOLD = LEVEL_TRUST[1]
 DIRECTION_TAG = "direction"
 # A card that names no difficulty (clients.models.ClientProfile.difficulty's default too).
 DEFAULT_DIFFICULTY = "beginner"

@@ -66,6 +66,7 @@ def state_after_codes(card: Card, state: ClientState | None, codes: Sequence[str
 def state_after_turn(
     card: Card, state: ClientState | None, student_text: str, *, client_text: str = ""
 ) -> ClientState:
-    """The state to build this turn's note from, the turn coded by the deterministic coder;
-    client_text is the client's last reply (a reflection must carry something of it)."""
+    """The state after this turn, coded by the deterministic coder: what the NEXT reply is
+    directed by (the engine directs this turn's reply at the state before it). client_text is
+    the client's last reply (a reflection must carry something of it)."""
     return state_after_codes(card, state, code_turn(student_text, client_text=client_text))
