@@ -77,12 +77,9 @@ class _StrictModel(BaseModel):
         return value
 
 
-class ClientCard(_StrictModel):
-    """Client card v1 (docs/client-card.md): still imported, mapped to v2 on the way in."""
+class _CardFields(_StrictModel):
+    """The fields v1 and v2 share, with their bounds: written once for both versions."""
 
-    model_config = ConfigDict(title="Client card v1")
-
-    format: Literal["client-card/v1"] = CARD_V1
     name: Annotated[str, Field(min_length=1, max_length=SHORT)]
     age: Annotated[int, Field(ge=1, le=120)] | None = None
     pronouns: Annotated[str, Field(max_length=50)] = ""
@@ -96,8 +93,6 @@ class ClientCard(_StrictModel):
     resistance_level: Annotated[int, Field(ge=1, le=5)] = 3
     core_beliefs: TextList = []
     coping_strategies: LongText = ""
-    hidden_information: LongText = ""
-    risk_notes: LongText = ""
     goals: LongText = ""
     opening_statement: LongText = ""
     difficulty: Literal[tuple(Difficulty.values)] = DEFAULT_DIFFICULTY
@@ -105,6 +100,16 @@ class ClientCard(_StrictModel):
     session_time_limit_minutes: Annotated[int, Field(ge=1, le=240)] | None = None
     content_warnings: TextList = []
     teacher_notes: LongText = ""
+
+
+class ClientCard(_CardFields):
+    """Client card v1 (docs/client-card.md): still imported, mapped to v2 on the way in."""
+
+    model_config = ConfigDict(title="Client card v1")
+
+    format: Literal["client-card/v1"] = CARD_V1
+    hidden_information: LongText = ""
+    risk_notes: LongText = ""
 
 
 Keyword = Annotated[str, Field(min_length=1, max_length=SHORT)]
@@ -148,36 +153,16 @@ class Voice(_StrictModel):
 Disclosures = Annotated[list[Disclosure], Field(max_length=DISCLOSURES_MAX)]
 
 
-class ClientCardV2(_StrictModel):
+class ClientCardV2(_CardFields):
     """Client card v2 (docs/client-card.md): v1 without hidden_information and risk_notes, with
     gated disclosures, a risk stance and a voice."""
 
     model_config = ConfigDict(title="Client card v2")
 
     format: Literal["client-card/v2"]
-    name: Annotated[str, Field(min_length=1, max_length=SHORT)]
-    age: Annotated[int, Field(ge=1, le=120)] | None = None
-    pronouns: Annotated[str, Field(max_length=50)] = ""
-    occupation: ShortText = ""
-    cultural_background: LongText = ""
-    presenting_problem: Annotated[str, Field(min_length=1, max_length=LONG)]
-    background_history: LongText = ""
-    personality: LongText = ""
-    emotional_state: LongText = ""
-    communication_style: Literal[tuple(CommunicationStyle.values)] = CommunicationStyle.PLAIN.value
-    resistance_level: Annotated[int, Field(ge=1, le=5)] = 3
-    core_beliefs: TextList = []
-    coping_strategies: LongText = ""
     disclosures: Disclosures = []
     risk: Risk | None = None
     voice: Voice = Field(default_factory=lambda: Voice(**default_voice()))
-    goals: LongText = ""
-    opening_statement: LongText = ""
-    difficulty: Literal[tuple(Difficulty.values)] = DEFAULT_DIFFICULTY
-    learning_objectives: TextList = []
-    session_time_limit_minutes: Annotated[int, Field(ge=1, le=240)] | None = None
-    content_warnings: TextList = []
-    teacher_notes: LongText = ""
 
 
 CARD_FIELDS = [name for name in ClientCardV2.model_fields if name != "format"]
