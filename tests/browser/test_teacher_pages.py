@@ -164,7 +164,7 @@ from conversations.models import Message
 from sessions_app.models import SessionReflection
 from sessions_app.services import session_end, session_start
 from conftest import add_message
-from conversations.services import message_account
+from conversations.services import message_account, turn_state_record
 teacher = User.objects.get(username="teacher")
 client = ClientProfile.objects.create(
     owner=teacher, name={client_name!r}, presenting_problem="Exam panic.", is_published=True,
@@ -177,11 +177,18 @@ turns = [
     ("student", "=SUM(A1:A9) sounds like my stats homework"),
     ("client", "-ish. I guess. I don't really know."),
 ]
-for role, text in turns:
+# The state log of each student turn, as the engine would have kept it (the trust curve).
+codes = iter([("open_question",), ("other", "closed_question")])
+trust = iter([(2, 3), (3, 2)])
+for number, (role, text) in enumerate(turns, 1):
     message = add_message(session=session, role=role, content=text)
     if role == "client":
         message_account(message=message, input_tokens=800, output_tokens=30,
                         cache_write_tokens=0, cache_read_tokens=200, cost=Decimal("0.0000912345"))
+    else:
+        before, after = next(trust)
+        turn_state_record(message=message, turn=(number + 1) // 2, trust_before=before,
+                          trust_after=after, codes=next(codes), unlocked=[])
 session_end(session=session)
 SessionReflection.objects.create(
     session=session, went_well="I kept my questions open.", was_hard="Silence after the joke.",
@@ -283,6 +290,17 @@ def test_the_five_ratings_are_visible_buttons_that_rate_the_simulated_client(
     shots = ARTIFACTS / "screenshots" / viewport
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=shots / "review-ratings.png", full_page=True)
+
+    # The trust curve and each turn's coded skills, within the window at either width.
+    curve = page.get_by_role("img", name="Trust after each student turn")
+    expect(curve).to_be_visible()
+    box = curve.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORTS[viewport]["width"]
+    page.locator(".trust-panel").screenshot(path=shots / "review-trust-curve.png")
+    codes = page.locator(".turn-codes")
+    expect(codes).to_have_count(2)
+    expect(codes.first).to_contain_text("Open question")
+    expect(codes.first).to_contain_text("trust 2 → 3")
     ratings.screenshot(path=shots / "review-ratings-closeup.png")
     width = VIEWPORTS[viewport]["width"]
     for label in ("In-character consistency", "Conversation flow", "Boundary maintenance"):
