@@ -106,7 +106,8 @@ class SafetyFlag(models.Model):
 
 
 class TurnState(models.Model):
-    """The state log: one row per student turn, for the teacher's review (never the student).
+    """The state log: one row per student turn, for the teacher's review. A student sees only
+    the skill summary counted from its codes (reviews.skill_summary), never trust or disclosures.
 
     Written in the turn's transaction with the deterministic coder's codes; the model coder
     replaces the codes (source "model") and trust_after when its answer is valid; the reply's

@@ -28,6 +28,7 @@ from accounts.models import User
 from config.filters import DayFilter, IdFilter
 from conversations.models import Message, SafetyFlag, TurnState
 from reviews.models import SessionReview
+from reviews.skill_summary import SkillSummary, skill_summary
 from sessions_app.models import PracticeSession, SessionReflection
 
 
@@ -177,6 +178,20 @@ def safety_flags(*, session: PracticeSession) -> QuerySet[SafetyFlag]:
 def turn_states(*, session: PracticeSession) -> list[TurnState]:
     """The session's state log, turn by turn (one query): for its teacher's review only."""
     return list(TurnState.objects.filter(session=session).order_by("turn", "created_at"))
+
+
+def session_skill_summary(*, session: PracticeSession) -> SkillSummary | None:
+    """The computed skill summary of an ended session from its state log's codes (one query;
+    none while the session is active). None when there is no log: a session from before the
+    log, or one with no student turn, shows nothing."""
+    if session.is_active:
+        return None
+    turn_codes = list(
+        TurnState.objects.filter(session=session)
+        .order_by("turn", "created_at")
+        .values_list("codes", flat=True)
+    )
+    return skill_summary(turn_codes) if turn_codes else None
 
 
 def review_of(session: PracticeSession) -> SessionReview | None:

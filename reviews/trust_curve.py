@@ -1,7 +1,8 @@
 """The trust curve of a session's review: the client's trust after each student turn, from the
 state log (conversations.TurnState), as numbers for a server-rendered SVG polyline.
 
-Teachers see it on the review page; students never do (their pages read no TurnState).
+Teachers see it on the review page; students never do (their pages read only the codes,
+for the skill summary).
 """
 
 from dataclasses import dataclass

@@ -23,6 +23,7 @@ from reviews.selectors import (
     reflection_of,
     review_of,
     safety_flags,
+    session_skill_summary,
     sessions_for_teacher,
     turn_states,
 )
@@ -81,6 +82,7 @@ def _review_context(request: HttpRequest, session: PracticeSession, **extra) -> 
     context = {
         "session": session,
         "trust_curve": trust_curve(states),
+        "skill_summary": session_skill_summary(session=session),
         "turn_states": code_labels(states),
         "client_name": session.client_name,
         "review": review,

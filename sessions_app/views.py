@@ -20,6 +20,7 @@ from conversations.models import Message
 from conversations.renderers import viewer_sees_costs
 from reviews import exports
 from reviews.models import MessageComment, SessionReview
+from reviews.selectors import session_skill_summary
 from sessions_app.forms import FeedbackForm, ReflectionForm
 from sessions_app.models import PracticeSession, SessionFeedback, SessionReflection
 from sessions_app.services import session_reflect, session_start
@@ -113,6 +114,7 @@ def _record(request: HttpRequest, session: PracticeSession) -> HttpResponse:
         "reflection": SessionReflection.objects.filter(session=session).first(),
         "turns": _turn_count(session),
         "show_costs": viewer_sees_costs(request.user),
+        "skill_summary": session_skill_summary(session=session),
     }
     return render(request, "sessions_app/record.html", context)
 
@@ -165,6 +167,7 @@ def complete(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
         "reflection_form": reflection_form,
         "feedback_form": feedback_form,
         "saved": reflection is not None,
+        "skill_summary": session_skill_summary(session=session),
     }
     return render(request, "sessions_app/complete.html", context)
 
@@ -176,6 +179,7 @@ def _test_complete(request: HttpRequest, session: PracticeSession) -> HttpRespon
         "client": session.client_profile,
         "client_name": session.client_name,
         "turns": _turn_count(session),
+        "skill_summary": session_skill_summary(session=session),
     }
     return render(request, "sessions_app/test_complete.html", context)
 

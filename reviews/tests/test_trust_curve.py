@@ -83,7 +83,10 @@ def test_the_student_cannot_open_it_nor_see_the_curve_on_their_pages(
     for page in (f"/sessions/{logged_session.id}/", f"/sessions/{logged_session.id}/complete/"):
         body = client.get(page, follow=True).content.decode()
         assert "Trust, turn by turn" not in body and "code-label" not in body
-        assert "Complex reflection" not in body
+        # Issue 14 shows the student the summary's counts ("Complex reflections: 1"), on
+        # purpose; a turn's own codes and its trust stay the teacher's.
+        assert "turn-codes" not in body and "Confronting" not in body
+        assert "trust 3 → 4" not in body
 
 
 def test_another_student_gets_nothing(client, logged_session):

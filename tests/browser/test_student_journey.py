@@ -223,6 +223,9 @@ def test_a_student_practises_reflects_and_reads_feedback(
     # Reflection and feedback: a missing rating loses no words.
     expect(page.get_by_role("heading", name="Session saved")).to_be_visible()
     expect(page.locator(".stats")).to_contain_text(str(len(TURNS) + 1))
+    summary = page.get_by_role("region", name="Your skills in this session")
+    expect(summary).to_contain_text("practice targets, not grades")
+    expect(summary.get_by_role("row", name=re.compile("Reflections to questions"))).to_be_visible()
     page.get_by_label("What went well").fill("I stayed with the silence.")
     page.get_by_label("What was hard").fill("Not jumping to advice.")
     page.get_by_label("What I would do differently").fill("Ask about sleep earlier.")
