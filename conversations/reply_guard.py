@@ -19,6 +19,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from clients.prompts.card import all_disclosures, as_v2
@@ -114,6 +115,14 @@ def _word(token: str) -> str:
     return _APOSTROPHES.sub("", unicodedata.normalize("NFKC", token).casefold())
 
 
+@lru_cache(maxsize=128)
+def _runs_of(text: str, own: tuple[tuple[str, ...], ...]) -> frozenset[tuple[str, ...]]:
+    """_runs of a prompt's words. A card's system prompt is the same on every reply of every
+    session of it: its runs (about 2 ms to build) are made once, not at the start of each reply
+    on the event loop."""
+    return frozenset(_runs(words_of(text), own=own))
+
+
 def _runs(words: Sequence[str], *, own: Sequence[Sequence[str]] = ()) -> set[tuple[str, ...]]:
     """Every LEAK_WORDS-word run of `words` that touches none of the client's `own` words where
     they occur in it (a run half in the prompt's wording, half in the opening statement, is the
@@ -190,7 +199,7 @@ class ReplyGuard:
     for the first leak found, or None."""
 
     check: LeakCheck
-    _sources: list[tuple[str, set[tuple[str, ...]]]] = field(init=False)
+    _sources: list[tuple[str, frozenset[tuple[str, ...]]]] = field(init=False)
     _claude_is_in_role: bool = field(init=False)
     _text: str = field(init=False, default="")
     _words: list[str] = field(init=False, default_factory=list)
@@ -199,10 +208,10 @@ class ReplyGuard:
     _words_checked: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
-        own = [words_of(text) for text in self.check.own_words]
+        own = tuple(tuple(words_of(text)) for text in self.check.own_words)
         self._sources = [
-            (REPEATS_SYSTEM_PROMPT, _runs(words_of(self.check.system_prompt), own=own)),
-            (REPEATS_TURN_NOTE, _runs(words_of(self.check.turn_note), own=own)),
+            (REPEATS_SYSTEM_PROMPT, _runs_of(self.check.system_prompt, own)),
+            (REPEATS_TURN_NOTE, _runs_of(self.check.turn_note, own)),
         ]
         # A client may be named Claude; then saying so is in role.
         self._claude_is_in_role = "claude" in words_of(self.check.client_name)
