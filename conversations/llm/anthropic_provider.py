@@ -125,7 +125,9 @@ class AnthropicProvider:
         try:
             # The raw event stream: `messages.stream()` would also rebuild a snapshot of the
             # whole message on every event, work this provider never reads.
-            stream = await self._client().messages.create(**_stream_arguments(request), stream=True)
+            stream = await self._client().messages.create(
+                **_message_arguments(request), stream=True
+            )
             async with stream:
                 async for event in stream:
                     delta = _apply_event(event, progress)
@@ -158,17 +160,10 @@ class AnthropicProvider:
 
 
 def _coding_arguments(request: CodingRequest) -> dict[str, Any]:
-    arguments: dict[str, Any] = {
-        "model": request.model,
-        "max_tokens": request.max_tokens,
-        "system": request.system,
-        "messages": request.messages,
+    return _message_arguments(request) | {
         "tools": [request.tool],
         "tool_choice": {"type": "tool", "name": request.tool["name"]},
     }
-    if request.metadata.get("user_id"):
-        arguments["metadata"] = {"user_id": request.metadata["user_id"]}
-    return arguments
 
 
 def _tool_input(content: list[Any], tool_name: str) -> dict[str, Any]:
@@ -188,7 +183,8 @@ def _refuse_prefill(request: LLMRequest) -> None:
         )
 
 
-def _stream_arguments(request: LLMRequest) -> dict[str, Any]:
+def _message_arguments(request: LLMRequest | CodingRequest) -> dict[str, Any]:
+    """The Messages API arguments a reply and a coding call share."""
     arguments: dict[str, Any] = {
         "model": request.model,
         "max_tokens": request.max_tokens,
