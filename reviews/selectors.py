@@ -180,17 +180,23 @@ def turn_states(*, session: PracticeSession) -> list[TurnState]:
     return list(TurnState.objects.filter(session=session).order_by("turn", "created_at"))
 
 
-def session_skill_summary(*, session: PracticeSession) -> SkillSummary | None:
-    """The computed skill summary of an ended session from its state log's codes (one query;
-    none while the session is active). None when there is no log: a session from before the
-    log, or one with no student turn, shows nothing."""
+def session_skill_summary(
+    *, session: PracticeSession, states: list[TurnState] | None = None
+) -> SkillSummary | None:
+    """The computed skill summary of an ended session from its state log's codes (one query,
+    or none when the caller has read the log already: `states`; none while the session is
+    active). None when there is no log: a session from before the log, or one with no student
+    turn, shows nothing."""
     if session.is_active:
         return None
-    turn_codes = list(
-        TurnState.objects.filter(session=session)
-        .order_by("turn", "created_at")
-        .values_list("codes", flat=True)
-    )
+    if states is not None:
+        turn_codes = [state.codes for state in states]
+    else:
+        turn_codes = list(
+            TurnState.objects.filter(session=session)
+            .order_by("turn", "created_at")
+            .values_list("codes", flat=True)
+        )
     return skill_summary(turn_codes) if turn_codes else None
 
 

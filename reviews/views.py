@@ -82,7 +82,7 @@ def _review_context(request: HttpRequest, session: PracticeSession, **extra) -> 
     context = {
         "session": session,
         "trust_curve": trust_curve(states),
-        "skill_summary": session_skill_summary(session=session),
+        "skill_summary": session_skill_summary(session=session, states=states),
         "turn_states": code_labels(states),
         "client_name": session.client_name,
         "review": review,
